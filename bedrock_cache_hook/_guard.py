@@ -1,0 +1,79 @@
+"""Fail-open guard: a bug in the hook must never break the caller's Bedrock call.
+
+In production every hook body runs inside :func:`guarded`; an exception is logged once per
+kind and swallowed. The test suite flips :func:`set_reraise` so our own bugs fail our tests.
+The log line carries the exception type and the traceback frames, never the exception
+message, because a message can quote request data (prompt text).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from .errors import CacheAuditError
+
+logger = logging.getLogger("bedrock_cache_hook")
+
+
+class _State:
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.reported: set[tuple[str, str]] = set()
+        self.reraise = False
+        self.count = 0
+
+
+_state = _State()
+
+
+def set_reraise(enabled: bool) -> bool:
+    """Make :func:`guarded` re-raise instead of swallowing; returns the previous value."""
+    previous, _state.reraise = _state.reraise, enabled
+    return previous
+
+
+def reset_reports() -> None:
+    """Forget which kinds were logged and the count (test isolation)."""
+    with _state.lock:
+        _state.reported.clear()
+        _state.count = 0
+
+
+def internal_error_count() -> int:
+    """How many internal errors the guard has swallowed in this process."""
+    return _state.count
+
+
+@contextmanager
+def guarded(where: str) -> Iterator[None]:
+    """Run a hook body; on an internal error log it (once per kind) and carry on."""
+    try:
+        yield
+    except CacheAuditError:
+        raise  # strict mode exists to fail loudly
+    except Exception as exc:
+        if _state.reraise:
+            raise
+        kind = (where, type(exc).__qualname__)
+        with _state.lock:
+            _state.count += 1
+            first = kind not in _state.reported
+            _state.reported.add(kind)
+        if first:
+            # File, line and function only: source lines and messages stay out of logs.
+            frames = "\n".join(
+                f"  {frame.filename}:{frame.lineno} in {frame.name}"
+                for frame in traceback.extract_tb(exc.__traceback__)
+            )
+            logger.error(
+                "internal error in %s (%s); the Bedrock call proceeds as if the hook were not "
+                "installed. Please report this. Traceback (message omitted: it may quote "
+                "request data):\n%s",
+                where,
+                type(exc).__qualname__,
+                frames,
+            )

@@ -1,0 +1,206 @@
+"""The botocore handlers. Thin: they gather state and delegate; every body is guarded.
+
+Why ``provide-client-params`` and not ``before-parameter-build`` / ``before-call``: a
+Stubber checks expected params in ``before-parameter-build.*.*`` (a wildcard handler, which
+runs before any handler on ``before-parameter-build.bedrock-runtime.*``) and answers from
+``before-call.*.*``, which stops the chain before our ``before-call`` handler. Only
+``provide-client-params`` runs before both, so injected markers are what a Stubber sees.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ._guard import guarded
+from ._operations import OPERATIONS, Operation, _error_code
+from .config import Settings
+from .ledger import CallRecord, Ledger, classify, get_ledger
+from .usage import NO_USAGE, Usage
+
+SERVICE = "bedrock-runtime"
+CONTEXT_KEY = "bedrock_cache_hook"
+_ID_PREFIX = "bedrock_cache_hook"
+
+
+@dataclass
+class CallState:
+    """Per-call state, carried in botocore's request ``context`` from request to response."""
+
+    installation: Installation
+    operation: Operation
+    model_id: str
+    timestamp: float
+    started: float
+    markers: int = 0
+    injected: int = 0
+    findings: list[object] = field(default_factory=list)
+
+
+class Installation:
+    """One ``install()``: its settings, an on/off switch, and the handlers it registers.
+
+    Clients copy handlers at creation, so ``active`` is the only way to silence the copies
+    inside clients that already exist; the handlers check it on every call.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.active = False
+        self._lock = threading.Lock()
+
+    @property
+    def ledger(self) -> Ledger:
+        own = self.settings.ledger
+        return get_ledger() if own is None else own
+
+    # -- registration --------------------------------------------------------------------
+
+    def registrations(self) -> list[tuple[str, Any, str]]:
+        """(event name, handler, unique id): one unique id per (event, handler)."""
+        out: list[tuple[str, Any, str]] = []
+        for name in OPERATIONS:
+            for event, handler in (
+                ("provide-client-params", self.on_provide_client_params),
+                ("after-call", self.on_after_call),
+                ("after-call-error", self.on_after_call_error),
+            ):
+                out.append((f"{event}.{SERVICE}.{name}", handler, f"{_ID_PREFIX}.{event}.{name}"))
+        return out
+
+    def attach(self, emitter: Any) -> None:
+        """Register on a session or a client's emitter, replacing any earlier install of ours."""
+        for event, handler, unique_id in self.registrations():
+            emitter.unregister(event, unique_id=unique_id)
+            emitter.register(event, handler, unique_id=unique_id)
+
+    def detach(self, emitter: Any) -> None:
+        for event, handler, unique_id in self.registrations():
+            emitter.unregister(event, handler, unique_id=unique_id)
+
+    # -- handlers ------------------------------------------------------------------------
+
+    def on_provide_client_params(
+        self, *, params: dict[str, Any], model: Any, context: dict[str, Any], **_: Any
+    ) -> None:
+        settings = self.settings
+        if not self.active or settings.mode == "off":
+            return
+        started = time.perf_counter()
+        with guarded("request"):
+            operation = OPERATIONS[model.name]
+            model_id = params.get("modelId")
+            state = CallState(
+                installation=self,
+                operation=operation,
+                model_id=model_id if isinstance(model_id, str) else "",
+                timestamp=time.time(),
+                started=started,
+            )
+            state.markers = operation.count_markers(params)
+            context[CONTEXT_KEY] = state
+
+    def _state(self, context: Any) -> CallState | None:
+        if not self.active or not isinstance(context, dict):
+            return None
+        state = context.get(CONTEXT_KEY)
+        # Another installation's state (a copy in an old client) is not ours to report.
+        if not isinstance(state, CallState) or state.installation is not self:
+            return None
+        return state
+
+    def on_after_call(
+        self, *, http_response: Any, parsed: Any, context: dict[str, Any], **_: Any
+    ) -> None:
+        with guarded("response"):
+            state = self._state(context)
+            if state is None or not isinstance(parsed, dict):
+                return
+            context.pop(CONTEXT_KEY, None)
+            status_code = getattr(http_response, "status_code", 200)
+            request_id = _request_id(parsed)
+            if not isinstance(status_code, int) or status_code >= 300:
+                error = parsed.get("Error")
+                code = error.get("Code") if isinstance(error, Mapping) else None
+                self._record(
+                    state,
+                    usage=NO_USAGE,
+                    completed=True,
+                    error_code=str(code or status_code),
+                    server_latency_ms=None,
+                    request_id=request_id,
+                )
+                return
+
+            def report(
+                usage: Usage, completed: bool, error_code: str | None, latency: int | None
+            ) -> None:
+                self._record(
+                    state,
+                    usage=usage,
+                    completed=completed,
+                    error_code=error_code,
+                    server_latency_ms=latency,
+                    request_id=request_id,
+                )
+
+            state.operation.read_response(http_response, parsed, report)
+
+    def on_after_call_error(
+        self, *, exception: BaseException, context: dict[str, Any], **_: Any
+    ) -> None:
+        with guarded("response error"):
+            state = self._state(context)
+            if state is None:
+                return
+            context.pop(CONTEXT_KEY, None)
+            self._record(
+                state,
+                usage=NO_USAGE,
+                completed=True,
+                error_code=_error_code(exception),
+                server_latency_ms=None,
+                request_id=None,
+            )
+
+    def _record(
+        self,
+        state: CallState,
+        *,
+        usage: Usage,
+        completed: bool,
+        error_code: str | None,
+        server_latency_ms: int | None,
+        request_id: str | None,
+    ) -> None:
+        record = CallRecord(
+            operation=state.operation.name,
+            model_id=state.model_id,
+            timestamp=state.timestamp,
+            latency_ms=(time.perf_counter() - state.started) * 1000.0,
+            status=classify(usage, state.markers, failed=error_code is not None),
+            input_tokens=usage.input_tokens,
+            cache_read_tokens=usage.cache_read_tokens,
+            cache_write_tokens=usage.cache_write_tokens,
+            cache_write_5m_tokens=usage.cache_write_5m_tokens,
+            cache_write_1h_tokens=usage.cache_write_1h_tokens,
+            output_tokens=usage.output_tokens,
+            markers=state.markers,
+            injected=state.injected,
+            findings=list(state.findings),
+            completed=completed,
+            error_code=error_code,
+            usage_source=usage.source,
+            request_id=request_id,
+            server_latency_ms=server_latency_ms,
+        )
+        self.ledger.append(record)
+
+
+def _request_id(parsed: Mapping[str, Any]) -> str | None:
+    metadata = parsed.get("ResponseMetadata")
+    value = metadata.get("RequestId") if isinstance(metadata, Mapping) else None
+    return value if isinstance(value, str) and value else None

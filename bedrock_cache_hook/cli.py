@@ -1,0 +1,35 @@
+"""The ``bedrock-cache-hook`` command."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from ._version import __version__
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="bedrock-cache-hook",
+        description=(
+            "Make prompt caching on Amazon Bedrock happen, and prove it: a botocore hook "
+            "that places cache markers, audits requests and records every hit and miss."
+        ),
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_subparsers(dest="command", metavar="COMMAND")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 0
+    return 0  # pragma: no cover - every subcommand returns from its own handler
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,134 @@
+"""install() / uninstall(): where the handlers go.
+
+- ``install()``: process-wide. ``botocore.register_initializer`` reaches every botocore
+  session created afterwards (boto3's included); boto3's existing default session is added by
+  hand. One process installation object lives for the whole process so that re-installing
+  revives the handler copies inside clients that already exist.
+- ``install(session)``: a ``boto3.Session`` or ``botocore.session.Session``; clients created
+  from it afterwards.
+- ``install(client)``: a ``bedrock-runtime`` client, now.
+
+The most specific install wins on a given session or client: it replaces ours there.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+import weakref
+from typing import Any
+
+import botocore
+import botocore.session
+from botocore.client import BaseClient
+
+from ._hooks import SERVICE, Installation
+from .config import Settings
+from .ledger import get_ledger
+
+__all__ = ["install", "is_installed", "uninstall"]
+
+_lock = threading.RLock()
+_process = Installation(Settings())
+_initializer = {"registered": False}
+_targeted: weakref.WeakKeyDictionary[Any, Installation] = weakref.WeakKeyDictionary()
+
+
+def _process_initializer(session: botocore.session.Session) -> None:
+    _process.attach(session)
+
+
+def _boto3_default_session() -> Any:
+    boto3 = sys.modules.get("boto3")  # never import boto3 ourselves: it is optional
+    default = getattr(boto3, "DEFAULT_SESSION", None) if boto3 is not None else None
+    return getattr(default, "_session", None)
+
+
+def _resolve(target: Any) -> tuple[Any, Any]:
+    """(key to remember the install by, emitter to register on)."""
+    if isinstance(target, BaseClient):
+        service = target.meta.service_model.service_name
+        if service != SERVICE:
+            raise ValueError(f"install() takes a bedrock-runtime client, got a {service!r} client")
+        return target, target.meta.events
+    if isinstance(target, botocore.session.Session):
+        return target, target
+    inner = getattr(target, "_session", None)  # a boto3.Session wraps a botocore session
+    if isinstance(inner, botocore.session.Session):
+        return inner, inner
+    raise TypeError(
+        "install() takes None (process-wide), a boto3.Session, a botocore Session or a "
+        f"bedrock-runtime client; got {type(target).__name__}"
+    )
+
+
+def _apply_capacity(settings: Settings) -> None:
+    if settings.ledger_capacity is not None:
+        ledger = get_ledger() if settings.ledger is None else settings.ledger
+        ledger.set_capacity(settings.ledger_capacity)
+
+
+def install(target: Any = None, *, mode: str = "inject", **settings: Any) -> None:
+    """Turn the hook on for ``target`` (see the module docstring); idempotent, thread-safe.
+
+    Unknown modes or settings raise ``ValueError`` naming them. ``mode="off"`` installs
+    nothing active (it removes an earlier install of that target).
+    """
+    config = Settings.build(mode, settings)
+    if config.mode == "off":
+        uninstall(target)
+        return
+    with _lock:
+        _apply_capacity(config)
+        if target is None:
+            _process.settings = config
+            _process.active = True
+            if not _initializer["registered"]:
+                botocore.register_initializer(_process_initializer)
+                _initializer["registered"] = True
+            default = _boto3_default_session()
+            if default is not None:
+                _process.attach(default)
+            return
+        key, emitter = _resolve(target)
+        installation = _targeted.get(key)
+        if installation is None:
+            installation = _targeted[key] = Installation(config)
+        installation.settings = config
+        installation.active = True
+        installation.attach(emitter)
+
+
+def uninstall(target: Any = None) -> None:
+    """Undo ``install(target)``; clients created while it was on become pure pass-through."""
+    with _lock:
+        if target is None:
+            _process.active = False
+            if _initializer["registered"]:
+                botocore.unregister_initializer(_process_initializer)
+                _initializer["registered"] = False
+            return
+        key, emitter = _resolve(target)
+        installation = _targeted.pop(key, None)
+        if installation is not None:
+            installation.active = False
+            installation.detach(emitter)
+
+
+def is_installed(target: Any = None) -> bool:
+    """Without a target: is any installation on? With one: is that target's own install on?"""
+    with _lock:
+        if target is None:
+            return _process.active or any(i.active for i in _targeted.values())
+        key, _ = _resolve(target)
+        installation = _targeted.get(key)
+        return installation is not None and installation.active
+
+
+def _reset() -> None:
+    """Turn every installation off and forget them (test isolation)."""
+    with _lock:
+        uninstall(None)
+        for installation in list(_targeted.values()):
+            installation.active = False
+        _targeted.clear()

@@ -1,0 +1,225 @@
+"""The in-process ledger: one record per Bedrock call, thread-safe and bounded.
+
+The ledger keeps the last ``capacity`` records and running totals that never drop, so a
+long-lived process can always answer "what did caching do for us" without growing.
+Records hold counts, ids and hashes only: never prompt or response text.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
+from typing import Literal
+
+from .usage import Usage
+
+__all__ = ["CallRecord", "Ledger", "ModelSummary", "Status", "Summary", "classify", "get_ledger"]
+
+Status = Literal["hit", "partial", "miss", "uncached", "error"]
+
+#: a call whose cache reads are at least this share of its total input is a "hit"
+HIT_SHARE = 0.5
+
+DEFAULT_CAPACITY = 10_000
+
+
+def classify(usage: Usage, markers: int, failed: bool) -> Status:
+    """The one place a call's status is decided.
+
+    error: HTTP >= 300 or transport failure. uncached: no markers sent and nothing read or
+    written. miss: markers sent or tokens written, nothing read. hit: reads >= 50% of total
+    input (uncached + read + write). partial: some reads, under 50%.
+    """
+    if failed:
+        return "error"
+    read = usage.cache_read_tokens
+    if read > 0:
+        return "hit" if read >= HIT_SHARE * usage.total_input_tokens else "partial"
+    if markers > 0 or usage.cache_write_tokens > 0:
+        return "miss"
+    return "uncached"
+
+
+@dataclass(frozen=True)
+class CallRecord:
+    """What one Bedrock call did for caching. Counts and ids only, no text."""
+
+    operation: str
+    model_id: str
+    timestamp: float
+    latency_ms: float
+    status: Status
+    input_tokens: int = 0
+    cache_read_tokens: int = 0
+    cache_write_tokens: int = 0
+    cache_write_5m_tokens: int | None = None
+    cache_write_1h_tokens: int | None = None
+    output_tokens: int = 0
+    #: cache markers in the request as sent (the caller's plus ours)
+    markers: int = 0
+    #: markers the hook added
+    injected: int = 0
+    findings: list[object] = field(default_factory=list)
+    #: False for a stream the caller abandoned (or that broke) before its end
+    completed: bool = True
+    error_code: str | None = None
+    #: where the usage numbers came from (see ``Usage.source``)
+    usage_source: str = "none"
+    request_id: str | None = None
+    #: the model's own latency figure when the response carries one (``metrics.latencyMs``)
+    server_latency_ms: int | None = None
+
+    @property
+    def total_input_tokens(self) -> int:
+        return self.input_tokens + self.cache_read_tokens + self.cache_write_tokens
+
+
+@dataclass(frozen=True)
+class ModelSummary:
+    calls: int = 0
+    errors: int = 0
+    hits: int = 0
+    partials: int = 0
+    misses: int = 0
+    uncached: int = 0
+    input_tokens: int = 0
+    cache_read_tokens: int = 0
+    cache_write_tokens: int = 0
+    output_tokens: int = 0
+
+    @property
+    def total_input_tokens(self) -> int:
+        return self.input_tokens + self.cache_read_tokens + self.cache_write_tokens
+
+    @property
+    def hit_rate(self) -> float:
+        """Cache reads as a share of total input tokens; 0.0 when there was no input."""
+        total = self.total_input_tokens
+        return self.cache_read_tokens / total if total else 0.0
+
+
+@dataclass(frozen=True)
+class Summary(ModelSummary):
+    """Running totals over every call since the last ``clear()``; ``by_model`` per model id."""
+
+    by_model: dict[str, ModelSummary] = field(default_factory=dict)
+
+
+_STATUS_FIELD: dict[Status, str] = {
+    "hit": "hits",
+    "partial": "partials",
+    "miss": "misses",
+    "uncached": "uncached",
+    "error": "errors",
+}
+
+
+_COUNTED = tuple(f.name for f in fields(ModelSummary))
+
+
+class _Totals:
+    """Mutable running sums behind a ``ModelSummary``; only touched under the ledger lock."""
+
+    def __init__(self) -> None:
+        self.counts: dict[str, int] = dict.fromkeys(_COUNTED, 0)
+
+    def add(self, record: CallRecord) -> None:
+        counts = self.counts
+        counts["calls"] += 1
+        counts[_STATUS_FIELD[record.status]] += 1
+        counts["input_tokens"] += record.input_tokens
+        counts["cache_read_tokens"] += record.cache_read_tokens
+        counts["cache_write_tokens"] += record.cache_write_tokens
+        counts["output_tokens"] += record.output_tokens
+
+    def freeze(self) -> ModelSummary:
+        return ModelSummary(**self.counts)
+
+
+Listener = Callable[[CallRecord], None]
+
+
+class Ledger:
+    """Thread-safe, bounded store of :class:`CallRecord` with never-dropping totals."""
+
+    def __init__(self, capacity: int = DEFAULT_CAPACITY) -> None:
+        self._check_capacity(capacity)
+        self._lock = threading.Lock()
+        self._records: deque[CallRecord] = deque(maxlen=capacity)
+        self._totals = _Totals()
+        self._by_model: dict[str, _Totals] = {}
+        self._listeners: list[Listener] = []
+
+    @staticmethod
+    def _check_capacity(capacity: int) -> None:
+        if isinstance(capacity, bool) or not isinstance(capacity, int) or capacity < 1:
+            raise ValueError(f"ledger capacity must be a positive integer, got {capacity!r}")
+
+    @property
+    def capacity(self) -> int:
+        maxlen = self._records.maxlen
+        assert maxlen is not None
+        return maxlen
+
+    def set_capacity(self, capacity: int) -> None:
+        """Keep at most ``capacity`` records from now on (the newest survive a shrink)."""
+        self._check_capacity(capacity)
+        with self._lock:
+            if capacity != self._records.maxlen:
+                self._records = deque(self._records, maxlen=capacity)
+
+    def append(self, record: CallRecord) -> None:
+        with self._lock:
+            self._records.append(record)
+            self._totals.add(record)
+            model = self._by_model.get(record.model_id)
+            if model is None:
+                model = self._by_model[record.model_id] = _Totals()
+            model.add(record)
+            listeners = tuple(self._listeners)
+        for listener in listeners:
+            listener(record)
+
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        """Call ``listener(record)`` after every append; returns a function that unsubscribes."""
+        with self._lock:
+            self._listeners.append(listener)
+
+        def unsubscribe() -> None:
+            with self._lock:
+                if listener in self._listeners:
+                    self._listeners.remove(listener)
+
+        return unsubscribe
+
+    def records(self) -> list[CallRecord]:
+        """The kept records, oldest first."""
+        with self._lock:
+            return list(self._records)
+
+    def summary(self) -> Summary:
+        with self._lock:
+            overall = self._totals.freeze()
+            by_model = {model: totals.freeze() for model, totals in self._by_model.items()}
+        return Summary(**vars(overall), by_model=by_model)
+
+    def clear(self) -> None:
+        """Forget every record and reset the totals."""
+        with self._lock:
+            self._records.clear()
+            self._totals = _Totals()
+            self._by_model = {}
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._records)
+
+
+_process_ledger = Ledger()
+
+
+def get_ledger() -> Ledger:
+    """The process ledger that installations write to unless given their own."""
+    return _process_ledger

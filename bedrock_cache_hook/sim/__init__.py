@@ -1,0 +1,1 @@
+"""A local Bedrock Runtime with real caching semantics (no AWS account needed)."""

@@ -1,0 +1,93 @@
+"""Observe a response event stream without changing what the caller gets.
+
+:class:`ObservedEventStream` subclasses botocore's ``EventStream`` (so ``isinstance`` keeps
+working) and delegates to the original: every event is handed on unchanged as it arrives,
+nothing is buffered, ``close()`` passes through. The finish callback runs exactly once: with
+``completed=True`` when the observer says the final event passed; otherwise with
+``completed=False`` at exhaustion, early ``break``, error or ``close()``. Async streams
+(aiobotocore) are observed through ``__aiter__`` the same way.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any
+
+from botocore.eventstream import EventStream
+
+from ._guard import guarded
+
+__all__ = ["ObservedEventStream"]
+
+#: called with each event; returns True once the event that completes accounting has passed
+EventObserver = Callable[[Any], bool]
+#: called once with (completed, error)
+FinishCallback = Callable[[bool, BaseException | None], None]
+
+
+class ObservedEventStream(EventStream):  # type: ignore[misc]
+    def __init__(self, inner: Any, on_event: EventObserver, on_finish: FinishCallback) -> None:
+        # Deliberately no super().__init__(): all stream state stays in ``inner``.
+        self._bch_inner = inner
+        self._bch_on_event = on_event
+        self._bch_on_finish = on_finish
+        self._bch_lock = threading.Lock()
+        self._bch_finished = False
+
+    def __getattr__(self, name: str) -> Any:
+        # Only reached for attributes this wrapper lacks (the inner stream's internals).
+        if name.startswith("_bch_"):
+            raise AttributeError(name)
+        return getattr(self._bch_inner, name)
+
+    def _bch_finish(self, completed: bool, error: BaseException | None = None) -> None:
+        with self._bch_lock:
+            if self._bch_finished:
+                return
+            self._bch_finished = True
+        with guarded("stream finish"):
+            self._bch_on_finish(completed, error)
+
+    def _bch_observe(self, event: Any) -> None:
+        with guarded("stream event"):
+            if self._bch_on_event(event):
+                self._bch_finish(True)
+
+    def __iter__(self) -> Iterator[Any]:
+        try:
+            for event in self._bch_inner:
+                self._bch_observe(event)
+                yield event
+        except GeneratorExit:
+            self._bch_finish(False)
+            raise
+        except BaseException as exc:
+            self._bch_finish(False, exc)
+            raise
+        # Exhausted before the observer saw the final event: the stream was cut short.
+        self._bch_finish(False)
+
+    async def __aiter__(self) -> AsyncIterator[Any]:
+        try:
+            async for event in self._bch_inner:
+                self._bch_observe(event)
+                yield event
+        except GeneratorExit:
+            self._bch_finish(False)
+            raise
+        except BaseException as exc:
+            self._bch_finish(False, exc)
+            raise
+        # Exhausted before the observer saw the final event: the stream was cut short.
+        self._bch_finish(False)
+
+    def get_initial_response(self) -> Any:
+        return self._bch_inner.get_initial_response()
+
+    def close(self) -> Any:
+        self._bch_finish(False)
+        return self._bch_inner.close()
+
+    def __repr__(self) -> str:
+        return f"<ObservedEventStream of {self._bch_inner!r}>"
