@@ -22,26 +22,97 @@ Mode = Literal["inject", "audit", "strict", "off"]
 MODES: tuple[str, ...] = get_args(Mode)
 
 
+TtlPolicy = Literal["5m", "1h", "auto"]
+TTL_POLICIES: tuple[str, ...] = get_args(TtlPolicy)
+TailPolicy = Literal["adaptive", "always", "never"]
+TAIL_POLICIES: tuple[str, ...] = get_args(TailPolicy)
+
+
+def _check_choice(name: str, value: object, choices: tuple[str, ...]) -> None:
+    if value not in choices:
+        raise ConfigError(f"invalid {name} {value!r}: expected one of {', '.join(choices)}")
+
+
+def _check_str_mapping(name: str, value: object) -> None:
+    if not isinstance(value, Mapping) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+    ):
+        raise ConfigError(f"{name} must map strings to strings, got {value!r}")
+
+
+def _check_nested_mapping(name: str, value: object) -> None:
+    if not isinstance(value, Mapping) or not all(
+        isinstance(k, str) and isinstance(v, Mapping) for k, v in value.items()
+    ):
+        raise ConfigError(f"{name} must map model ids to mappings of fields, got {value!r}")
+
+
+def _check_positive_int(name: str, value: object, optional: bool = False) -> None:
+    if optional and value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigError(f"{name} must be a positive integer, got {value!r}")
+
+
+def _check_optional_str(name: str, value: object) -> None:
+    if value is not None and (not isinstance(value, str) or not value):
+        raise ConfigError(f"{name} must be a non-empty string, got {value!r}")
+
+
 @dataclass(frozen=True)
 class Settings:
-    """What one installation does.
+    """What one installation does. Every field is an ``install()`` keyword.
 
     mode: ``inject`` adds cache markers, ``audit`` only reports, ``strict`` refuses broken
         requests with ``CacheAuditError``, ``off`` does nothing.
+    ttl: ``5m`` (default), ``1h`` where the model and botocore support it, or ``auto``
+        (1h for stable anchors whose observed reuse gap exceeds 5 minutes).
+    tail_policy: ``adaptive`` marks the conversation tail only where the prefix is learnt to
+        be continued; ``always`` / ``never`` force it.
+    model_aliases: opaque model id or ARN -> model id the catalog knows.
+    model_overrides: model id -> ModelSpec fields to override (e.g. ``min_tokens``).
+    price_overrides: model id -> price fields (USD per 1M tokens) to override.
     ledger: where records go; ``None`` means the process ledger (``get_ledger()``).
-    ledger_capacity: how many records the process ledger keeps (totals never drop).
+    ledger_capacity: how many records the ledger keeps (totals never drop).
+    emf: print CloudWatch Embedded Metric Format lines to stdout.
+    emf_namespace / service_name: EMF namespace and the ``ServiceName`` dimension.
+    emf_every: outside Lambda, flush an EMF line every N calls (and at exit).
+    jsonl_path: append one JSON line per record to this file.
+    log_level: level for the ``bedrock_cache_hook`` logger (e.g. ``"INFO"``).
     """
 
     mode: Mode = "inject"
+    ttl: TtlPolicy = "5m"
+    tail_policy: TailPolicy = "adaptive"
+    model_aliases: Mapping[str, str] = field(default_factory=dict)
+    model_overrides: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    price_overrides: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     ledger: Ledger | None = field(default=None, compare=False)
     ledger_capacity: int | None = None
+    emf: bool = False
+    emf_namespace: str = "BedrockCacheHook"
+    emf_every: int = 100
+    service_name: str | None = None
+    jsonl_path: str | None = None
+    log_level: str | None = None
 
     def __post_init__(self) -> None:
-        if self.mode not in MODES:
-            raise ConfigError(f"unknown mode {self.mode!r}: expected one of {', '.join(MODES)}")
-        cap = self.ledger_capacity
-        if cap is not None and (isinstance(cap, bool) or not isinstance(cap, int) or cap < 1):
-            raise ConfigError(f"ledger_capacity must be a positive integer, got {cap!r}")
+        _check_choice("mode", self.mode, MODES)
+        _check_choice("ttl", self.ttl, TTL_POLICIES)
+        _check_choice("tail_policy", self.tail_policy, TAIL_POLICIES)
+        _check_str_mapping("model_aliases", self.model_aliases)
+        _check_nested_mapping("model_overrides", self.model_overrides)
+        _check_nested_mapping("price_overrides", self.price_overrides)
+        _check_positive_int("ledger_capacity", self.ledger_capacity, optional=True)
+        _check_positive_int("emf_every", self.emf_every)
+        if not isinstance(self.emf, bool):
+            raise ConfigError(f"emf must be True or False, got {self.emf!r}")
+        if not isinstance(self.emf_namespace, str) or not self.emf_namespace:
+            raise ConfigError(
+                f"emf_namespace must be a non-empty string, got {self.emf_namespace!r}"
+            )
+        for name in ("service_name", "jsonl_path", "log_level"):
+            _check_optional_str(name, getattr(self, name))
 
     @classmethod
     def names(cls) -> tuple[str, ...]:

@@ -24,6 +24,7 @@ from botocore.client import BaseClient
 
 from ._hooks import SERVICE, Installation
 from .config import Settings
+from .export import configure_exporters
 from .ledger import get_ledger
 
 __all__ = ["install", "is_installed", "uninstall"]
@@ -62,10 +63,13 @@ def _resolve(target: Any) -> tuple[Any, Any]:
     )
 
 
-def _apply_capacity(settings: Settings) -> None:
-    if settings.ledger_capacity is not None:
-        ledger = get_ledger() if settings.ledger is None else settings.ledger
+def _configure_ledger(owner: Installation, settings: Settings | None) -> None:
+    """Apply the ledger capacity and (re)attach the exporters an installation asks for."""
+    source = owner.settings if settings is None else settings
+    ledger = get_ledger() if source.ledger is None else source.ledger
+    if settings is not None and settings.ledger_capacity is not None:
         ledger.set_capacity(settings.ledger_capacity)
+    configure_exporters(owner, settings, ledger)
 
 
 def install(target: Any = None, *, mode: str = "inject", **settings: Any) -> None:
@@ -79,10 +83,10 @@ def install(target: Any = None, *, mode: str = "inject", **settings: Any) -> Non
         uninstall(target)
         return
     with _lock:
-        _apply_capacity(config)
         if target is None:
             _process.settings = config
             _process.active = True
+            _configure_ledger(_process, config)
             if not _initializer["registered"]:
                 botocore.register_initializer(_process_initializer)
                 _initializer["registered"] = True
@@ -96,6 +100,7 @@ def install(target: Any = None, *, mode: str = "inject", **settings: Any) -> Non
             installation = _targeted[key] = Installation(config)
         installation.settings = config
         installation.active = True
+        _configure_ledger(installation, config)
         installation.attach(emitter)
 
 
@@ -103,6 +108,8 @@ def uninstall(target: Any = None) -> None:
     """Undo ``install(target)``; clients created while it was on become pure pass-through."""
     with _lock:
         if target is None:
+            if _process.active:
+                _configure_ledger(_process, None)
             _process.active = False
             if _initializer["registered"]:
                 botocore.unregister_initializer(_process_initializer)
@@ -111,6 +118,7 @@ def uninstall(target: Any = None) -> None:
         key, emitter = _resolve(target)
         installation = _targeted.pop(key, None)
         if installation is not None:
+            _configure_ledger(installation, None)
             installation.active = False
             installation.detach(emitter)
 
@@ -130,5 +138,6 @@ def _reset() -> None:
     with _lock:
         uninstall(None)
         for installation in list(_targeted.values()):
+            _configure_ledger(installation, None)
             installation.active = False
         _targeted.clear()

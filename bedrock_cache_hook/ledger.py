@@ -70,6 +70,9 @@ class CallRecord:
     request_id: str | None = None
     #: the model's own latency figure when the response carries one (``metrics.latencyMs``)
     server_latency_ms: int | None = None
+    #: what the call cost, and what the same tokens would have cost with no caching at all
+    cost_usd: float = 0.0
+    cost_without_cache_usd: float = 0.0
 
     @property
     def total_input_tokens(self) -> int:
