@@ -9,7 +9,6 @@ runs before any handler on ``before-parameter-build.bedrock-runtime.*``) and ans
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -17,8 +16,11 @@ from typing import Any
 
 from ._guard import guarded
 from ._operations import OPERATIONS, Operation, _error_code
+from ._request import RequestOutcome, RequestProcessor
 from .config import Settings
+from .errors import CacheAuditError
 from .ledger import CallRecord, Ledger, classify, get_ledger
+from .pricing import cost
 from .usage import NO_USAGE, Usage
 
 SERVICE = "bedrock-runtime"
@@ -35,9 +37,7 @@ class CallState:
     model_id: str
     timestamp: float
     started: float
-    markers: int = 0
-    injected: int = 0
-    findings: list[object] = field(default_factory=list)
+    outcome: RequestOutcome = field(default_factory=RequestOutcome)
 
 
 class Installation:
@@ -50,7 +50,7 @@ class Installation:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.active = False
-        self._lock = threading.Lock()
+        self.processor = RequestProcessor()
 
     @property
     def ledger(self) -> Ledger:
@@ -90,18 +90,30 @@ class Installation:
         if not self.active or settings.mode == "off":
             return
         started = time.perf_counter()
+        snapshot = dict(params)
         with guarded("request"):
-            operation = OPERATIONS[model.name]
-            model_id = params.get("modelId")
-            state = CallState(
+            try:
+                operation = OPERATIONS[model.name]
+                model_id = params.get("modelId")
+                now = settings.clock() if settings.clock is not None else time.time()
+                outcome = self.processor.process(model.name, params, model, settings, now)
+                if outcome.resolution is None:
+                    outcome.markers = operation.count_markers(params)
+            except CacheAuditError:
+                raise
+            except BaseException:
+                # Fail open: the call goes out exactly as the caller made it.
+                params.clear()
+                params.update(snapshot)
+                raise
+            context[CONTEXT_KEY] = CallState(
                 installation=self,
                 operation=operation,
                 model_id=model_id if isinstance(model_id, str) else "",
                 timestamp=time.time(),
                 started=started,
+                outcome=outcome,
             )
-            state.markers = operation.count_markers(params)
-            context[CONTEXT_KEY] = state
 
     def _state(self, context: Any) -> CallState | None:
         if not self.active or not isinstance(context, dict):
@@ -176,28 +188,54 @@ class Installation:
         server_latency_ms: int | None,
         request_id: str | None,
     ) -> None:
+        outcome = state.outcome
+        cost_usd, cost_without_cache_usd = _dollars(outcome, usage)
         record = CallRecord(
             operation=state.operation.name,
             model_id=state.model_id,
             timestamp=state.timestamp,
             latency_ms=(time.perf_counter() - state.started) * 1000.0,
-            status=classify(usage, state.markers, failed=error_code is not None),
+            status=classify(usage, outcome.markers, failed=error_code is not None),
             input_tokens=usage.input_tokens,
             cache_read_tokens=usage.cache_read_tokens,
             cache_write_tokens=usage.cache_write_tokens,
             cache_write_5m_tokens=usage.cache_write_5m_tokens,
             cache_write_1h_tokens=usage.cache_write_1h_tokens,
             output_tokens=usage.output_tokens,
-            markers=state.markers,
-            injected=state.injected,
-            findings=list(state.findings),
+            markers=outcome.markers,
+            injected=outcome.injected,
+            findings=list(outcome.findings),
             completed=completed,
             error_code=error_code,
             usage_source=usage.source,
             request_id=request_id,
             server_latency_ms=server_latency_ms,
+            cost_usd=cost_usd,
+            cost_without_cache_usd=cost_without_cache_usd,
         )
         self.ledger.append(record)
+
+
+def _dollars(outcome: RequestOutcome, usage: Usage) -> tuple[float, float]:
+    """(billed, without caching) for one call; zeros when the model's prices are unknown."""
+    resolution = outcome.resolution
+    prices = resolution.prices if resolution is not None else None
+    if resolution is None or prices is None:
+        return 0.0, 0.0
+    write_5m, write_1h = usage.cache_write_5m_tokens, usage.cache_write_1h_tokens
+    if write_5m is None or write_1h is None or write_5m + write_1h != usage.cache_write_tokens:
+        one_hour = outcome.write_ttl == "1h"
+        write_5m = 0 if one_hour else usage.cache_write_tokens
+        write_1h = usage.cache_write_tokens if one_hour else 0
+    return cost(
+        prices,
+        input_tokens=usage.input_tokens,
+        output_tokens=usage.output_tokens,
+        cache_read_tokens=usage.cache_read_tokens,
+        cache_write_5m_tokens=write_5m,
+        cache_write_1h_tokens=write_1h,
+        multiplier=resolution.price_multiplier,
+    )
 
 
 def _request_id(parsed: Mapping[str, Any]) -> str | None:

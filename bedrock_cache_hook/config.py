@@ -7,11 +7,12 @@ Raise at configuration time, warn at request time: a bad setting is a ``ConfigEr
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, get_args
 
 from .errors import ConfigError
+from .models import validate_overrides
 
 if TYPE_CHECKING:
     from .ledger import Ledger
@@ -79,6 +80,7 @@ class Settings:
     emf_every: outside Lambda, flush an EMF line every N calls (and at exit).
     jsonl_path: append one JSON line per record to this file.
     log_level: level for the ``bedrock_cache_hook`` logger (e.g. ``"INFO"``).
+    clock: time source for what the planner learns (defaults to ``time.time``).
     """
 
     mode: Mode = "inject"
@@ -95,6 +97,9 @@ class Settings:
     service_name: str | None = None
     jsonl_path: str | None = None
     log_level: str | None = None
+    #: seconds since the epoch, for what the planner learns about gaps and TTLs; the
+    #: simulator's virtual clock in demos and tests (``time.time`` when None)
+    clock: Callable[[], float] | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         _check_choice("mode", self.mode, MODES)
@@ -113,6 +118,12 @@ class Settings:
             )
         for name in ("service_name", "jsonl_path", "log_level"):
             _check_optional_str(name, getattr(self, name))
+        if self.clock is not None and not callable(self.clock):
+            raise ConfigError(f"clock must be a callable returning seconds, got {self.clock!r}")
+        try:
+            validate_overrides(self.model_overrides, self.price_overrides)
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from None
 
     @classmethod
     def names(cls) -> tuple[str, ...]:

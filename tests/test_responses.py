@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from dataclasses import replace
 from typing import Any
 
 import boto3
@@ -16,7 +15,6 @@ from botocore.exceptions import ClientError, EndpointConnectionError, EventStrea
 
 import bedrock_cache_hook as bch
 from bedrock_cache_hook import _guard
-from bedrock_cache_hook._operations import OPERATIONS
 from bedrock_cache_hook.sim.eventstream import encode_exception
 from tests.support import (
     REGION,
@@ -239,11 +237,12 @@ def test_eight_threads_share_one_client() -> None:
     assert summary.hits == 4000
 
 
-@pytest.mark.parametrize("where", ["request", "response"])
+@pytest.mark.parametrize("where", ["plan", "audit", "response"])
 @pytest.mark.parametrize("stream", [False, True], ids=["converse", "converse_stream"])
-def test_failing_internal_does_not_change_the_callers_result(
+def test_failing_internal_does_not_change_the_callers_call(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, stream: bool, where: str
 ) -> None:
+    """A bug anywhere in the hook: same bytes on the wire, same result, one log line."""
     _guard.set_reraise(False)  # production behaviour for this test only
 
     def broken(*args: Any, **kwargs: Any) -> Any:
@@ -256,9 +255,9 @@ def test_failing_internal_does_not_change_the_callers_result(
         result.pop("ResponseMetadata")
         return result
 
-    def make() -> Any:
+    def make() -> tuple[Any, list[Any]]:
         c = client()
-        respond_with(
+        sent = respond_with(
             c,
             lambda request: (
                 stream_response(converse_stream_frames())
@@ -266,19 +265,23 @@ def test_failing_internal_does_not_change_the_callers_result(
                 else json_response(converse_response())
             ),
         )
-        return c
+        return c, sent
 
-    expected = call(make())
+    plain_client, plain_sent = make()
+    expected = call(plain_client)
     bch.install()
-    if where == "request":
-        for name, op in OPERATIONS.items():
-            monkeypatch.setitem(OPERATIONS, name, replace(op, count_markers=broken))
-    else:
-        monkeypatch.setattr("bedrock_cache_hook.usage.from_converse", broken)
+    # "audit" breaks after the markers were applied: the request must be restored.
+    target = {
+        "plan": "bedrock_cache_hook._request.plan",
+        "audit": "bedrock_cache_hook._request.check",
+        "response": "bedrock_cache_hook.usage.from_converse",
+    }[where]
+    monkeypatch.setattr(target, broken)
     with caplog.at_level(logging.ERROR, logger="bedrock_cache_hook"):
-        c = make()
+        c, sent = make()
         for _ in range(3):
             assert call(c) == expected
+    assert [r.body for r in sent] == [plain_sent[0].body] * 3
     assert "secret prompt text" not in caplog.text
     assert "RuntimeError" in caplog.text
     assert len(caplog.records) == 1  # once per kind, not once per call

@@ -1,0 +1,139 @@
+"""The request side of one call: resolve the model, read the prefix, plan, apply, audit.
+
+One ``RequestProcessor`` per installation holds what it learns across calls (``memory``)
+and which findings it already logged. ``process`` is the only thing the handler calls.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from .audit import Finding, check
+from .config import Settings
+from .dialects import converse
+from .errors import CacheAuditError
+from .memory import PrefixMemory
+from .models import Resolution, resolve
+from .planner import FIVE_MINUTES, ONE_HOUR, Observations, Policy, plan
+from .prefix import Block, Prefix
+
+logger = logging.getLogger("bedrock_cache_hook")
+
+_LOGGED_CAP = 10_000
+
+
+@dataclass
+class RequestOutcome:
+    resolution: Resolution | None = None
+    markers: int = 0
+    injected: int = 0
+    findings: list[Finding] = field(default_factory=list)
+    #: the TTL the request's writes are billed at when the response gives no split
+    write_ttl: str = "5m"
+
+
+def _observe(
+    memory: PrefixMemory, prefix: Prefix, ttl: str, now: float
+) -> tuple[Observations, bytes | None]:
+    stable = [i for i, block in enumerate(prefix.blocks) if block.section != "messages"]
+    anchor = prefix.chain[stable[-1]] if stable else None
+    ends = prefix.message_ends()
+    earlier = [(i, prefix.chain[i]) for i in reversed(ends[:-1])]
+    max_age = ONE_HOUR if ttl == "1h" else FIVE_MINUTES
+    observations = Observations(
+        previous_tail=memory.find_previous_tail(earlier, max_age, now) if earlier else None,
+        anchor=memory.anchor(anchor),
+        anchors_mostly_unused=memory.anchors_mostly_unused(),
+    )
+    return observations, anchor
+
+
+class RequestProcessor:
+    def __init__(self) -> None:
+        self.memory = PrefixMemory()
+        self._logged: set[tuple[str, str | None, str]] = set()
+        self._lock = threading.Lock()
+
+    def process(
+        self,
+        operation: str,
+        params: dict[str, Any],
+        operation_model: Any,
+        settings: Settings,
+        now: float,
+    ) -> RequestOutcome:
+        if operation not in ("Converse", "ConverseStream"):
+            return RequestOutcome()
+        model_id = params.get("modelId")
+        if not isinstance(model_id, str):
+            return RequestOutcome()
+        resolution = resolve(
+            model_id, settings.model_aliases, settings.model_overrides, settings.price_overrides
+        )
+        spec = resolution.spec
+        cache_point_known, ttl_known = converse.features(operation_model)
+        blocks: dict[int, Block] = {}
+        prefix, locations = converse.parse(params, spec, blocks)
+        injected = 0
+        if settings.mode == "inject" and spec is not None and spec.caching and cache_point_known:
+            policy = Policy(
+                ttl=settings.ttl,
+                tail=settings.tail_policy,
+                one_hour_ok=ttl_known and spec.supports_ttl("1h"),
+            )
+            observations, anchor = _observe(self.memory, prefix, settings.ttl, now)
+            result = plan(prefix, spec, policy, observations, resolution.prices)
+            if result.add:
+                params.update(converse.apply(params, prefix, result.add))
+                injected = len(result.add)
+                prefix, locations = converse.parse(params, spec, blocks)
+            self.memory.remember(
+                anchor=anchor,
+                tail=prefix_tail_hash(prefix),
+                marked_tail=result.tail_marked,
+                now=now,
+            )
+        findings, _ = check(
+            prefix, resolution, locations, cache_point_known=cache_point_known, ttl_known=ttl_known
+        )
+        outcome = RequestOutcome(
+            resolution=resolution,
+            markers=len(prefix.markers),
+            injected=injected,
+            findings=findings,
+            write_ttl="1h"
+            if prefix.markers and all(m.ttl == "1h" for m in prefix.markers)
+            else "5m",
+        )
+        self._report(settings, model_id, findings)
+        return outcome
+
+    def _report(self, settings: Settings, model_id: str, findings: list[Finding]) -> None:
+        if settings.mode == "strict":
+            errors = tuple(f for f in findings if f.severity == "error")
+            if errors:
+                raise CacheAuditError(
+                    f"request for {model_id!r} would not cache correctly:\n  "
+                    + "\n  ".join(str(f) for f in errors),
+                    errors,
+                )
+        if settings.mode != "audit":
+            return
+        for item in findings:
+            if item.severity == "info":
+                continue
+            key = (item.code, item.location, model_id)
+            with self._lock:
+                if key in self._logged or len(self._logged) >= _LOGGED_CAP:
+                    continue
+                self._logged.add(key)
+            logger.warning("cache audit: %s (model %s)", item, model_id)
+
+
+def prefix_tail_hash(prefix: Prefix) -> bytes | None:
+    """The chain hash through the request's last message: what a next turn will contain."""
+    ends = prefix.message_ends()
+    return prefix.chain[ends[-1]] if ends else None

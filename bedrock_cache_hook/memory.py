@@ -1,0 +1,122 @@
+"""What the planner learns across calls: hashes and counts only, bounded and thread-safe.
+
+- tails: for every request, the hash of its prefix through its last message, with when it
+  was seen and whether we marked it. A later request whose prefix contains such a hash at a
+  message boundary *continues* that conversation: that proves continuation (for the tail
+  decision) and, when the earlier tail was marked, is where its cache entry sits (for the
+  "previous tail" marker after a wide tool fan-out).
+- anchors: per stable-prefix fingerprint (hash through the end of system, or tools), how
+  often requests on it continue an earlier one, when it was last seen and the longest gap
+  between uses (for ``ttl="auto"``), and whether new anchors get reused at all.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+
+__all__ = ["AnchorStats", "PrefixMemory", "TailHit"]
+
+DEFAULT_CAPACITY = 20_000
+
+
+@dataclass
+class AnchorStats:
+    requests: int = 0  # requests seen on this anchor
+    continued: int = 0  # of those, how many a later request continued
+    first_seen: float = 0.0
+    last_seen: float = 0.0
+    longest_gap: float = 0.0
+
+
+@dataclass
+class _Tail:
+    anchor: bytes | None
+    seen: float
+    marked: bool
+    continued: bool = False
+
+
+@dataclass(frozen=True)
+class TailHit:
+    """An earlier request's tail found inside the current prefix."""
+
+    index: int  # block index in the current prefix
+    seen: float
+    marked: bool
+
+
+class PrefixMemory:
+    def __init__(self, capacity: int = DEFAULT_CAPACITY) -> None:
+        self._lock = threading.Lock()
+        self._capacity = capacity
+        self._tails: OrderedDict[bytes, _Tail] = OrderedDict()
+        self._anchors: OrderedDict[bytes, AnchorStats] = OrderedDict()
+        self.new_anchors = 0
+        self.reused_anchors = 0
+
+    def _trim(self) -> None:
+        while len(self._tails) > self._capacity:
+            self._tails.popitem(last=False)
+        while len(self._anchors) > self._capacity:
+            self._anchors.popitem(last=False)
+
+    def find_previous_tail(
+        self, hashes: list[tuple[int, bytes]], max_age: float, now: float
+    ) -> TailHit | None:
+        """The latest earlier tail among ``(block index, chain hash)`` boundaries, newest first.
+
+        Counts the continuation for that tail's anchor (once per tail) when it is recent.
+        """
+        with self._lock:
+            for index, chain_hash in hashes:
+                tail = self._tails.get(chain_hash)
+                if tail is None:
+                    continue
+                recent = now - tail.seen <= max_age
+                if recent and not tail.continued:
+                    tail.continued = True
+                    stats = self._anchors.get(tail.anchor) if tail.anchor is not None else None
+                    if stats is not None:
+                        stats.continued += 1
+                return TailHit(index, tail.seen, tail.marked) if recent else None
+        return None
+
+    def anchor(self, fingerprint: bytes | None) -> AnchorStats | None:
+        if fingerprint is None:
+            return None
+        with self._lock:
+            stats = self._anchors.get(fingerprint)
+            return None if stats is None else AnchorStats(**vars(stats))
+
+    def anchors_mostly_unused(self) -> bool:
+        """True once many new anchors were seen and almost none came back."""
+        return self.new_anchors >= 10 and self.reused_anchors * 10 < self.new_anchors
+
+    def remember(
+        self, *, anchor: bytes | None, tail: bytes | None, marked_tail: bool, now: float
+    ) -> None:
+        """Record one request: its anchor use and its tail."""
+        with self._lock:
+            if anchor is not None:
+                stats = self._anchors.get(anchor)
+                if stats is None:
+                    stats = self._anchors[anchor] = AnchorStats(first_seen=now, last_seen=now)
+                    self.new_anchors += 1
+                else:
+                    if stats.requests == 1:
+                        self.reused_anchors += 1
+                    stats.longest_gap = max(stats.longest_gap, now - stats.last_seen)
+                    stats.last_seen = now
+                    self._anchors.move_to_end(anchor)
+                stats.requests += 1
+            if tail is not None:
+                existing = self._tails.get(tail)
+                if existing is None:
+                    self._tails[tail] = _Tail(anchor, now, marked_tail)
+                else:
+                    existing.seen = now
+                    existing.marked = existing.marked or marked_tail
+                    self._tails.move_to_end(tail)
+            self._trim()

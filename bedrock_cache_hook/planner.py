@@ -1,0 +1,209 @@
+"""Where cache markers pay off and are legal: a pure function over the abstract prefix.
+
+Rules, in priority order while the budget (4 minus the caller's markers) lasts:
+
+1. stable anchors: end of tools (where the model caches tools), end of system;
+2. the rolling tail: the last markable block of the conversation, so the next turn reads
+   everything before it;
+3. the previous tail: when the previous request's (marked) tail is further back than the
+   model's lookback (Claude ~20 blocks; Nova none), mark it too so its entry is still read.
+
+Every marker sits where the cumulative prefix reaches the model minimum, right after a block
+that may carry one, never where a caller marker already is. The caller's markers are never
+moved or removed and count toward the budget.
+
+Economics (``tail_policy="adaptive"``): anchors are shared by many calls and pay for
+themselves from the second use. A tail pays only if the conversation continues within the
+TTL: writing costs +25% (Claude 5m), a read saves 90%, so a tail is worth marking when the
+chance of continuation is above 0.25 / 0.9 ~ 28%. The planner marks the tail when this request
+provably continues an earlier one (its prefix contains an earlier request's tail); otherwise,
+once 3 requests on its stable prefix were seen, when that prefix's requests were continued at
+least that often; before that, when the request already holds an assistant turn (it is a
+conversation), but not for a lone first message. Models with no write premium (Nova) always
+get the tail. Single-message one-shot traffic therefore never pays a write premium on its
+tails, and one-shot traffic with canned history stops paying it after 3 requests. If new
+stable prefixes are almost never reused (per-call data in the system prompt), anchors are
+marked only from their second sighting.
+
+TTL: ``5m`` omits the field; ``1h`` marks everything 1h where the model and botocore allow it;
+``auto`` gives anchors 1h when calls sharing them were seen more than 5 minutes (and at most an
+hour) apart. TTLs never increase along tools -> system -> messages, the caller's included.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .memory import AnchorStats, TailHit
+from .models import ModelSpec
+from .prefix import TTL_ORDER, Prefix
+from .pricing import Prices
+
+__all__ = ["Observations", "Plan", "PlannedMarker", "Policy", "plan"]
+
+FIVE_MINUTES = 300.0
+ONE_HOUR = 3600.0
+#: previous-tail markers are added a little before the lookback limit, to stay clear of it
+LOOKBACK_SAFETY = 4
+#: requests on a stable prefix before its learnt continuation rate is trusted
+MIN_SAMPLES = 3
+#: break-even chance of continuation for Claude's 5m write premium, used when prices are unknown
+DEFAULT_BREAK_EVEN = 0.25 / 0.9
+
+
+@dataclass(frozen=True)
+class Policy:
+    ttl: str = "5m"  # "5m" | "1h" | "auto"
+    tail: str = "adaptive"  # "adaptive" | "always" | "never"
+    #: the model supports 1h and the installed botocore knows the ``ttl`` member
+    one_hour_ok: bool = False
+
+
+@dataclass(frozen=True)
+class Observations:
+    """What memory knows about this request's prefix (gathered before planning)."""
+
+    previous_tail: TailHit | None = None
+    anchor: AnchorStats | None = None
+    anchors_mostly_unused: bool = False
+
+
+@dataclass(frozen=True)
+class PlannedMarker:
+    after: int  # block index in the prefix
+    ttl: str | None  # None: the default 5m, sent without a ttl field
+    reason: str  # "tools-anchor" | "system-anchor" | "tail" | "previous-tail"
+
+
+@dataclass(frozen=True)
+class Plan:
+    add: tuple[PlannedMarker, ...] = ()
+    #: why candidates were skipped (codes, for info findings and tests)
+    notes: tuple[str, ...] = ()
+    tail_index: int | None = None
+    tail_marked: bool = False
+
+
+def break_even(prices: Prices | None) -> float:
+    """Chance of a read that makes a write premium worth paying."""
+    if prices is None or prices.input <= 0:
+        return DEFAULT_BREAK_EVEN
+    premium = prices.write_5m / prices.input - 1.0
+    saving = 1.0 - prices.read / prices.input
+    if premium <= 0:
+        return 0.0
+    return premium / saving if saving > 0 else 1.0
+
+
+def _last_markable(prefix: Prefix, section: str) -> int | None:
+    for index in range(len(prefix.blocks) - 1, -1, -1):
+        block = prefix.blocks[index]
+        if block.section == section and block.markable:
+            return index
+    return None
+
+
+def _tail_worth_marking(
+    policy: Policy, obs: Observations, threshold: float, multi_turn: bool
+) -> str | None:
+    """None when the tail should be marked, else the note saying why not."""
+    if policy.tail == "always":
+        return None
+    if policy.tail == "never":
+        return "tail-policy-never"
+    if threshold == 0.0 or obs.previous_tail is not None:
+        return None
+    stats = obs.anchor
+    if stats is not None and stats.requests >= MIN_SAMPLES:
+        if stats.continued / stats.requests >= threshold:
+            return None
+        return "tail-rarely-continued"
+    # No evidence yet: a request that already holds an assistant turn is a conversation and
+    # likely goes on; a lone first message is not marked until its stable prefix shows that.
+    return None if multi_turn else "tail-unproven"
+
+
+def _anchor_ttl(policy: Policy, obs: Observations) -> str | None:
+    if not policy.one_hour_ok or policy.ttl == "5m":
+        return None
+    if policy.ttl == "1h":
+        return "1h"
+    stats = obs.anchor
+    if stats is not None and FIVE_MINUTES < stats.longest_gap <= ONE_HOUR:
+        return "1h"
+    return None
+
+
+def _order_ttls(prefix: Prefix, planned: list[PlannedMarker]) -> list[PlannedMarker]:
+    """Clamp our TTLs so no TTL exceeds an earlier one (the caller's markers are fixed)."""
+    fixed = [(m.after, TTL_ORDER.get(m.ttl or "5m", 0)) for m in prefix.markers]
+    out: list[PlannedMarker] = []
+    for marker in sorted(planned, key=lambda m: m.after):
+        rank = TTL_ORDER[marker.ttl or "5m"]
+        earlier = [r for after, r in fixed if after <= marker.after]
+        later = [r for after, r in fixed if after > marker.after]
+        if earlier:
+            rank = min(rank, *earlier)
+        if later:
+            rank = max(rank, *later)
+        ttl = "1h" if rank == 1 else None
+        fixed.append((marker.after, rank))
+        out.append(PlannedMarker(marker.after, ttl, marker.reason))
+    return out
+
+
+def plan(
+    prefix: Prefix, spec: ModelSpec, policy: Policy, obs: Observations, prices: Prices | None = None
+) -> Plan:
+    if not spec.caching or not prefix.blocks:
+        return Plan(notes=("model-cannot-cache",) if not spec.caching else ())
+    budget = spec.max_markers - len(prefix.markers)
+    occupied = {m.after for m in prefix.markers}
+    notes: list[str] = []
+    candidates: list[PlannedMarker] = []
+    anchor_ttl = _anchor_ttl(policy, obs)
+
+    def consider(index: int | None, reason: str, ttl: str | None) -> None:
+        if index is None:
+            return
+        if index in occupied:
+            notes.append(f"{reason}-already-marked")
+            return
+        if prefix.tokens_through(index) < spec.min_tokens:
+            notes.append(f"{reason}-below-minimum")
+            return
+        occupied.add(index)
+        candidates.append(PlannedMarker(index, ttl, reason))
+
+    new_anchor = obs.anchor is None or obs.anchor.requests == 0
+    if obs.anchors_mostly_unused and new_anchor:
+        notes.append("anchor-unproven")
+    else:
+        if "tools" in spec.sections:
+            consider(_last_markable(prefix, "tools"), "tools-anchor", anchor_ttl)
+        if "system" in spec.sections:
+            consider(_last_markable(prefix, "system"), "system-anchor", anchor_ttl)
+
+    tail = _last_markable(prefix, "messages") if "messages" in spec.sections else None
+    tail_marked = False
+    if tail is not None:
+        why_not = _tail_worth_marking(policy, obs, break_even(prices), prefix.has_assistant_turn())
+        if why_not is None:
+            before = len(candidates)
+            consider(tail, "tail", None)
+            tail_marked = len(candidates) > before or tail in {m.after for m in prefix.markers}
+        else:
+            notes.append(why_not)
+
+    previous = obs.previous_tail
+    if tail_marked and tail is not None and previous is not None and previous.marked:
+        distance = tail - previous.index
+        limit = max(0, spec.lookback_blocks - LOOKBACK_SAFETY)
+        in_range = 0 <= previous.index < len(prefix.blocks)
+        if distance > limit and in_range and prefix.blocks[previous.index].markable:
+            consider(previous.index, "previous-tail", None)
+
+    if len(candidates) > max(budget, 0):
+        notes.append("over-budget")
+        candidates = candidates[: max(budget, 0)]
+    return Plan(tuple(_order_ttls(prefix, candidates)), tuple(notes), tail, tail_marked)

@@ -1,0 +1,131 @@
+"""The abstract prefix: what every dialect reads a request into, and the planner works on.
+
+A prefix is the request's cacheable content in Bedrock's processing order, tools -> system
+-> messages, as a flat sequence of blocks with token estimates, content digests and a
+rolling hash chain, plus the cache markers already in the request. No wire format and no
+text: digests and counts only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+Section = Literal["tools", "system", "messages"]
+TTL_ORDER = {"5m": 0, "1h": 1}
+
+_DYNAMIC = (
+    ("timestamp", re.compile(r"\b\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")),
+    (
+        "uuid",
+        re.compile(
+            r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b"
+        ),
+    ),
+    ("epoch", re.compile(r"\b1[5-9]\d{8}(?:\d{3})?\b")),
+    ("clock", re.compile(r"\b\d{1,2}:\d{2}:\d{2}\b")),
+)
+
+
+def dynamic_kind(text: str) -> str | None:
+    """Name the first per-call-looking value (timestamp, UUID, epoch, clock time) in text."""
+    for kind, pattern in _DYNAMIC:
+        if pattern.search(text):
+            return kind
+    return None
+
+
+def digest(data: bytes) -> bytes:
+    return hashlib.blake2b(data, digest_size=16).digest()
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    section: Section
+    #: where the block sits: tools (i,), system (i,), messages (message, content)
+    path: tuple[int, ...]
+    kind: str
+    tokens: int
+    digest: bytes
+    #: may a cache marker directly follow this block?
+    markable: bool = True
+    #: "timestamp", "uuid", ... when the block looks per-call (audit only)
+    dynamic: str | None = None
+    role: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Marker:
+    """A cache marker already in the request."""
+
+    section: Section
+    #: the marker's own position in its list: tools (i,), system (i,), messages (m, c)
+    path: tuple[int, ...]
+    #: index of the block it follows in ``Prefix.blocks``; -1 when no block precedes it
+    after: int
+    ttl: str | None = None
+    #: wire problems found while reading it: "shares-block", "missing-type", "unknown-type",
+    #: "in-tool-result"
+    problems: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Prefix:
+    blocks: tuple[Block, ...]
+    markers: tuple[Marker, ...]
+    cumulative: tuple[int, ...] = field(init=False)
+    chain: tuple[bytes, ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        total = 0
+        running = b""
+        cumulative: list[int] = []
+        chain: list[bytes] = []
+        for block in self.blocks:
+            total += block.tokens
+            running = digest(running + block.digest)
+            cumulative.append(total)
+            chain.append(running)
+        object.__setattr__(self, "cumulative", tuple(cumulative))
+        object.__setattr__(self, "chain", tuple(chain))
+
+    @property
+    def total_tokens(self) -> int:
+        return self.cumulative[-1] if self.cumulative else 0
+
+    def tokens_through(self, index: int) -> int:
+        return self.cumulative[index] if index >= 0 else 0
+
+    def section_end(self, section: Section) -> int | None:
+        """Index of the last block of a section, or None when the section is empty."""
+        end = None
+        for index, block in enumerate(self.blocks):
+            if block.section == section:
+                end = index
+        return end
+
+    def message_ends(self) -> list[int]:
+        """Indices of the last block of every message, in order."""
+        ends: list[int] = []
+        for index, block in enumerate(self.blocks):
+            if block.section != "messages":
+                continue
+            nxt = self.blocks[index + 1] if index + 1 < len(self.blocks) else None
+            if nxt is None or nxt.path[0] != block.path[0]:
+                ends.append(index)
+        return ends
+
+    def has_assistant_turn(self) -> bool:
+        return any(b.role == "assistant" for b in self.blocks if b.section == "messages")
+
+
+def location(section: Section, path: Sequence[int], tools_key: str = "toolConfig.tools") -> str:
+    """A human location: ``toolConfig.tools[3]``, ``system[1]``, ``messages[4].content[0]``."""
+    if section == "tools":
+        return f"{tools_key}[{path[0]}]"
+    if section == "system":
+        return f"system[{path[0]}]"
+    return f"messages[{path[0]}].content[{path[1]}]"
