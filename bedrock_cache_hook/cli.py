@@ -7,6 +7,7 @@ import sys
 from collections.abc import Sequence
 
 from ._version import __version__
+from .sim.command import add_serve_command
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -18,7 +19,8 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    add_serve_command(commands)
     return parser
 
 
@@ -28,6 +30,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 0
+    handler = getattr(args, "handler", None)
+    if handler is not None:
+        return int(handler(args))
     return 0  # pragma: no cover - every subcommand returns from its own handler
 
 

@@ -1,1 +1,20 @@
-"""A local Bedrock Runtime with real caching semantics (no AWS account needed)."""
+"""A local Bedrock Runtime with real caching semantics (no AWS account needed).
+
+``Simulator().client()`` gives a real boto3 ``bedrock-runtime`` client answered in-process;
+``Simulator().serve()`` runs the same service on a loopback port for any client
+(``endpoint_url=`` or ``AWS_ENDPOINT_URL_BEDROCK_RUNTIME``). ``sim.advance(seconds)`` moves the
+virtual clock; ``sim.fail_next(...)`` injects faults; ``sim.calls()`` / ``sim.stats()`` show
+what the service saw, in counts only. The rules are documented where they live:
+:mod:`.tokenizer` (token counts), :mod:`.models` (model table), :mod:`.requests` and the wire
+parsers (prefix and markers), :mod:`.cache` (the accounting rule), :mod:`.engine` (routing,
+clock, faults, latency), :mod:`.responses` (bytes on the wire), :mod:`.errors` (error texts).
+"""
+
+from __future__ import annotations
+
+from .engine import EPOCH, CallLog, LatencyModel
+from .models import SimModel
+from .server import SimServer
+from .simulator import SimStats, Simulator
+
+__all__ = ["EPOCH", "CallLog", "LatencyModel", "SimModel", "SimServer", "SimStats", "Simulator"]
