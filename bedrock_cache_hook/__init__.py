@@ -4,27 +4,39 @@ import bedrock_cache_hook
 bedrock_cache_hook.install()        # every bedrock-runtime client created from now on
 """
 
+from ._request import audit
 from ._version import __version__
 from .config import MODES, Settings
 from .errors import BedrockCacheHookError, CacheAuditError, ConfigError
+from .findings import AuditReport, Finding, MarkerInfo
 from .install import install, is_installed, uninstall
 from .ledger import CallRecord, Ledger, ModelSummary, Summary, get_ledger
+from .models import ModelSpec, parse_model_id, resolve
+from .pricing import PRICES_AS_OF
 from .usage import Usage
 
 __all__ = [
     "MODES",
+    "PRICES_AS_OF",
+    "AuditReport",
     "BedrockCacheHookError",
     "CacheAuditError",
     "CallRecord",
     "ConfigError",
+    "Finding",
     "Ledger",
+    "MarkerInfo",
+    "ModelSpec",
     "ModelSummary",
     "Settings",
     "Summary",
     "Usage",
     "__version__",
+    "audit",
     "get_ledger",
     "install",
     "is_installed",
+    "parse_model_id",
+    "resolve",
     "uninstall",
 ]

@@ -6,15 +6,19 @@ and which findings it already logged. ``process`` is the only thing the handler 
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .audit import Finding, check
+import botocore.session
+
 from .config import Settings
 from .dialects import converse
 from .errors import CacheAuditError
+from .findings import AuditReport, Finding, check
 from .memory import PrefixMemory
 from .models import Resolution, resolve
 from .planner import FIVE_MINUTES, ONE_HOUR, Observations, Policy, plan
@@ -131,6 +135,49 @@ class RequestProcessor:
                     continue
                 self._logged.add(key)
             logger.warning("cache audit: %s (model %s)", item, model_id)
+
+
+_OPERATION_NAMES = {
+    "converse": "Converse",
+    "converse_stream": "ConverseStream",
+    "invoke_model": "InvokeModel",
+    "invoke_model_with_response_stream": "InvokeModelWithResponseStream",
+}
+
+
+@functools.lru_cache(maxsize=1)
+def _service_model() -> Any:
+    return botocore.session.get_session().get_service_model("bedrock-runtime")
+
+
+def audit(
+    operation: str,
+    params: Mapping[str, Any],
+    *,
+    model_aliases: Mapping[str, str] | None = None,
+    model_overrides: Mapping[str, Mapping[str, Any]] | None = None,
+) -> AuditReport:
+    """Audit a request's caching without a client and without sending anything.
+
+    ``operation`` is the API name (``"Converse"``) or the client method (``"converse"``);
+    ``params`` the keyword arguments you would pass. Nothing is modified.
+    """
+    name = _OPERATION_NAMES.get(operation, operation)
+    if name not in _OPERATION_NAMES.values():
+        raise ValueError(
+            f"unknown operation {operation!r}: expected one of "
+            + ", ".join(sorted(_OPERATION_NAMES.values()))
+        )
+    model_id = params.get("modelId")
+    if not isinstance(model_id, str):
+        raise ValueError("params must carry a string 'modelId'")
+    resolution = resolve(model_id, model_aliases or {}, model_overrides or {})
+    cache_point_known, ttl_known = converse.features(_service_model().operation_model(name))
+    prefix, locations = converse.parse(params, resolution.spec)
+    findings, markers = check(
+        prefix, resolution, locations, cache_point_known=cache_point_known, ttl_known=ttl_known
+    )
+    return AuditReport(model_id, tuple(markers), tuple(findings))
 
 
 def prefix_tail_hash(prefix: Prefix) -> bytes | None:

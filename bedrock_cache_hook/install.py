@@ -23,6 +23,7 @@ import botocore.session
 from botocore.client import BaseClient
 
 from ._hooks import SERVICE, Installation
+from ._request import RequestProcessor
 from .config import Settings
 from .export import configure_exporters
 from .ledger import get_ledger
@@ -134,9 +135,10 @@ def is_installed(target: Any = None) -> bool:
 
 
 def _reset() -> None:
-    """Turn every installation off and forget them (test isolation)."""
+    """Turn every installation off and forget them and what they learnt (test isolation)."""
     with _lock:
         uninstall(None)
+        _process.processor = RequestProcessor()
         for installation in list(_targeted.values()):
             _configure_ledger(installation, None)
             installation.active = False

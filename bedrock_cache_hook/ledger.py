@@ -91,10 +91,17 @@ class ModelSummary:
     cache_read_tokens: int = 0
     cache_write_tokens: int = 0
     output_tokens: int = 0
+    cost_usd: float = 0.0
+    cost_without_cache_usd: float = 0.0
 
     @property
     def total_input_tokens(self) -> int:
         return self.input_tokens + self.cache_read_tokens + self.cache_write_tokens
+
+    @property
+    def savings_usd(self) -> float:
+        """What caching saved: the same tokens uncached, minus what was billed."""
+        return self.cost_without_cache_usd - self.cost_usd
 
     @property
     def hit_rate(self) -> float:
@@ -119,7 +126,7 @@ _STATUS_FIELD: dict[Status, str] = {
 }
 
 
-_COUNTED = tuple(f.name for f in fields(ModelSummary))
+_COUNTED = tuple(f.name for f in fields(ModelSummary) if f.type in ("int", int))
 
 
 class _Totals:
@@ -127,6 +134,8 @@ class _Totals:
 
     def __init__(self) -> None:
         self.counts: dict[str, int] = dict.fromkeys(_COUNTED, 0)
+        self.cost_usd = 0.0
+        self.cost_without_cache_usd = 0.0
 
     def add(self, record: CallRecord) -> None:
         counts = self.counts
@@ -136,9 +145,15 @@ class _Totals:
         counts["cache_read_tokens"] += record.cache_read_tokens
         counts["cache_write_tokens"] += record.cache_write_tokens
         counts["output_tokens"] += record.output_tokens
+        self.cost_usd += record.cost_usd
+        self.cost_without_cache_usd += record.cost_without_cache_usd
 
     def freeze(self) -> ModelSummary:
-        return ModelSummary(**self.counts)
+        return ModelSummary(
+            **self.counts,
+            cost_usd=self.cost_usd,
+            cost_without_cache_usd=self.cost_without_cache_usd,
+        )
 
 
 Listener = Callable[[CallRecord], None]

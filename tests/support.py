@@ -106,3 +106,60 @@ def boto3_client() -> Any:
 
 def botocore_client() -> Any:
     return botocore.session.get_session().create_client("bedrock-runtime", region_name=REGION)
+
+
+CACHE_POINT = {"cachePoint": {"type": "default"}}
+LLAMA = "meta.llama3-3-70b-instruct-v1:0"
+NOVA_PRO = "amazon.nova-pro-v1:0"
+APP_PROFILE = "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/a1b2c3d4e5f6"
+
+_WORDS = [
+    "cache",
+    "prefix",
+    "model",
+    "tools",
+    "system",
+    "agent",
+    "token",
+    "write",
+    "read",
+    "bedrock",
+]
+
+
+def prose(words: int, seed: int = 0) -> str:
+    """Deterministic English-like text of ``words`` words (no per-call values in it)."""
+    return " ".join(_WORDS[(i * 7 + seed) % len(_WORDS)] for i in range(words))
+
+
+def tool_specs(count: int = 12) -> list[dict[str, Any]]:
+    return [
+        {
+            "toolSpec": {
+                "name": f"tool_{i}",
+                "description": prose(90, seed=i),
+                "inputSchema": {
+                    "json": {"type": "object", "properties": {"q": {"type": "string"}}}
+                },
+            }
+        }
+        for i in range(count)
+    ]
+
+
+def agent_request(
+    model_id: str = SONNET_45, turns: int = 3, system_words: int = 2400
+) -> dict[str, Any]:
+    """A realistic multi-turn tool-using request: ~2,400+ tokens of system, tools, history."""
+    messages: list[dict[str, Any]] = []
+    for i in range(turns):
+        messages.append({"role": "user", "content": [{"text": f"step {i}: " + prose(30, i)}]})
+        if i < turns - 1:
+            messages.append({"role": "assistant", "content": [{"text": prose(20, i + 3)}]})
+    return {
+        "modelId": model_id,
+        "system": [{"text": prose(system_words)}],
+        "toolConfig": {"tools": tool_specs()},
+        "messages": messages,
+        "inferenceConfig": {"maxTokens": 256},
+    }

@@ -1,4 +1,4 @@
-"""Audit: stable finding codes about a request's caching, with a location and a fix.
+"""Audit findings: stable codes about a request's caching, with a location and a fix.
 
 Findings are about the request as it would be sent; they never quote request text. The
 rules read the abstract prefix, so every dialect shares them.

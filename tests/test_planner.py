@@ -1,0 +1,234 @@
+"""The planner as a pure function over abstract prefixes (no wire format)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pytest
+
+from bedrock_cache_hook.memory import AnchorStats, PrefixMemory, TailHit
+from bedrock_cache_hook.models import resolve
+from bedrock_cache_hook.planner import Observations, Policy, break_even, plan
+from bedrock_cache_hook.prefix import Block, Marker, Prefix, digest
+from bedrock_cache_hook.pricing import PRICES
+
+SONNET = resolve("us.anthropic.claude-sonnet-4-5-20250929-v1:0").spec
+NOVA = resolve("amazon.nova-pro-v1:0").spec
+assert SONNET is not None and NOVA is not None
+
+Msg = tuple[str, Sequence[int]]
+
+
+def prefix(
+    tools: Sequence[int] = (),
+    system: Sequence[int] = (),
+    messages: Sequence[Msg] = (),
+    markers: Sequence[tuple[int, str | None]] = (),
+    kinds: dict[int, str] | None = None,
+) -> Prefix:
+    blocks: list[Block] = []
+    for i, tokens in enumerate(tools):
+        blocks.append(Block("tools", (i,), "toolSpec", tokens, digest(b"t%d" % i)))
+    for i, tokens in enumerate(system):
+        blocks.append(Block("system", (i,), "text", tokens, digest(b"s%d" % i)))
+    for m, (role, contents) in enumerate(messages):
+        for c, tokens in enumerate(contents):
+            blocks.append(
+                Block("messages", (m, c), "text", tokens, digest(b"m%d.%d" % (m, c)), role=role)
+            )
+    for index, kind in (kinds or {}).items():
+        old = blocks[index]
+        blocks[index] = Block(
+            old.section, old.path, kind, old.tokens, old.digest, False, role=old.role
+        )
+    marks = tuple(
+        Marker(blocks[a].section if a >= 0 else "system", (0,), a, ttl) for a, ttl in markers
+    )
+    return Prefix(tuple(blocks), marks)
+
+
+def conversation(turns: int, per_block: int = 50) -> list[Msg]:
+    out: list[Msg] = []
+    for i in range(turns):
+        out.append(("user", [per_block]))
+        if i < turns - 1:
+            out.append(("assistant", [per_block]))
+    return out
+
+
+def placed(
+    p: Prefix, policy: Policy = Policy(), obs: Observations = Observations(), spec=SONNET
+) -> list[tuple[int, str | None, str]]:  # type: ignore[no-untyped-def]
+    result = plan(p, spec, policy, obs, PRICES.get(spec.family))
+    return [(m.after, m.ttl, m.reason) for m in result.add]
+
+
+def test_anchors_and_tail_on_a_conversation() -> None:
+    p = prefix(tools=[600, 600], system=[1500], messages=conversation(3))
+    assert placed(p) == [(1, None, "tools-anchor"), (2, None, "system-anchor"), (7, None, "tail")]
+
+
+def test_only_where_the_cumulative_prefix_reaches_the_minimum() -> None:
+    p = prefix(tools=[100], system=[500], messages=conversation(3, per_block=100))
+    # tools end 100, system end 600 (< 1024): only the tail (1100 cumulative) qualifies
+    assert placed(p) == [(6, None, "tail")]
+    tiny = prefix(system=[10], messages=conversation(2, per_block=10))
+    assert placed(tiny) == []
+
+
+def test_lone_first_message_gets_no_tail_until_continuation_is_learnt() -> None:
+    p = prefix(system=[2000], messages=[("user", [300])])
+    assert placed(p) == [(0, None, "system-anchor")]
+    learnt = Observations(anchor=AnchorStats(requests=10, continued=8))
+    assert placed(p, obs=learnt) == [(0, None, "system-anchor"), (1, None, "tail")]
+    one_shot = Observations(anchor=AnchorStats(requests=10, continued=1))
+    assert placed(p, obs=one_shot) == [(0, None, "system-anchor")]
+
+
+def test_canned_history_stops_getting_tails_once_learnt_one_shot() -> None:
+    p = prefix(system=[2000], messages=conversation(3))
+    assert [r for *_, r in placed(p)] == ["system-anchor", "tail"]
+    learnt = Observations(anchor=AnchorStats(requests=5, continued=0))
+    assert [r for *_, r in placed(p, obs=learnt)] == ["system-anchor"]
+
+
+def test_verified_continuation_always_gets_the_tail() -> None:
+    p = prefix(system=[2000], messages=conversation(2))
+    obs = Observations(
+        previous_tail=TailHit(1, 0.0, True), anchor=AnchorStats(requests=10, continued=0)
+    )
+    assert [r for *_, r in placed(p, obs=obs)] == ["system-anchor", "tail"]
+
+
+def test_tail_policies() -> None:
+    p = prefix(system=[2000], messages=[("user", [300])])
+    assert [r for *_, r in placed(p, Policy(tail="always"))] == ["system-anchor", "tail"]
+    q = prefix(system=[2000], messages=conversation(3))
+    assert [r for *_, r in placed(q, Policy(tail="never"))] == ["system-anchor"]
+
+
+def test_nova_tail_is_free_so_always_marked_and_no_tools() -> None:
+    p = prefix(tools=[1500], system=[1500], messages=[("user", [100])])
+    assert placed(p, spec=NOVA) == [(1, None, "system-anchor"), (2, None, "tail")]
+    assert break_even(PRICES["nova-pro"]) == 0.0
+    assert break_even(PRICES["claude-sonnet-4-5"]) == pytest.approx(0.25 / 0.9)
+
+
+def test_previous_tail_after_wide_fan_out() -> None:
+    # previous request ended at block 3; 24 tool-result blocks were appended since
+    messages: list[Msg] = [("user", [100]), ("assistant", [50] * 12), ("user", [50] * 12)]
+    p = prefix(system=[2000], messages=messages)
+    obs = Observations(previous_tail=TailHit(1, 0.0, True))
+    assert placed(p, obs=obs) == [
+        (0, None, "system-anchor"),
+        (1, None, "previous-tail"),
+        (25, None, "tail"),
+    ]
+    near = Observations(previous_tail=TailHit(20, 0.0, True))
+    assert [r for *_, r in placed(p, obs=near)] == ["system-anchor", "tail"]
+    unmarked = Observations(previous_tail=TailHit(1, 0.0, False))
+    assert [r for *_, r in placed(p, obs=unmarked)] == ["system-anchor", "tail"]
+
+
+def test_nova_marks_the_previous_tail_at_any_distance() -> None:
+    p = prefix(system=[1500], messages=conversation(2))
+    obs = Observations(previous_tail=TailHit(1, 0.0, True))
+    assert [r for *_, r in placed(p, obs=obs, spec=NOVA)] == [
+        "system-anchor",
+        "previous-tail",
+        "tail",
+    ]
+
+
+@pytest.mark.parametrize("caller", [0, 1, 2, 3, 4, 5])
+def test_budget_counts_caller_markers_and_never_moves_them(caller: int) -> None:
+    p = prefix(
+        tools=[1200],
+        system=[1500],
+        messages=conversation(6),
+        markers=[(3 + i, None) for i in range(caller)],
+    )
+    result = plan(p, SONNET, Policy(), Observations(), PRICES["claude-sonnet-4-5"])
+    assert len(result.add) <= max(0, 4 - caller)
+    assert len(result.add) + caller <= max(4, caller)
+    assert not {m.after for m in result.add} & {3 + i for i in range(caller)}
+
+
+def test_caller_marker_at_a_candidate_counts_and_is_not_doubled() -> None:
+    p = prefix(system=[2000], messages=conversation(2), markers=[(0, None)])
+    assert placed(p) == [(3, None, "tail")]
+
+
+@pytest.mark.parametrize("kind", ["reasoning", "document"])
+def test_never_after_reasoning_or_non_pdf_document(kind: str) -> None:
+    p = prefix(
+        system=[2000], messages=[("user", [100]), ("assistant", [100, 100])], kinds={3: kind}
+    )
+    # the assistant's last block may not carry a marker: the tail moves back to block 2
+    assert placed(p) == [(0, None, "system-anchor"), (2, None, "tail")]
+
+
+def test_ttl_1h_and_auto() -> None:
+    p = prefix(tools=[1200], system=[1500], messages=conversation(2))
+    assert placed(p, Policy(ttl="1h", one_hour_ok=True)) == [
+        (0, "1h", "tools-anchor"),
+        (1, "1h", "system-anchor"),
+        (4, None, "tail"),
+    ]
+    # 1h asked, but the model or botocore cannot: stay on the default
+    assert {ttl for _, ttl, _ in placed(p, Policy(ttl="1h", one_hour_ok=False))} == {None}
+    auto = Policy(ttl="auto", one_hour_ok=True)
+    short_gaps = Observations(anchor=AnchorStats(requests=5, continued=4, longest_gap=120))
+    long_gaps = Observations(anchor=AnchorStats(requests=5, continued=4, longest_gap=900))
+    assert {ttl for _, ttl, _ in placed(p, auto, short_gaps)} == {None}
+    assert [ttl for _, ttl, _ in placed(p, auto, long_gaps)] == ["1h", "1h", None]
+
+
+def test_ttl_never_increases_after_a_callers_5m_marker() -> None:
+    p = prefix(tools=[1200], system=[1500], messages=conversation(2), markers=[(0, None)])
+    assert placed(p, Policy(ttl="1h", one_hour_ok=True)) == [
+        (1, None, "system-anchor"),
+        (4, None, "tail"),
+    ]
+
+
+def test_ttl_before_a_callers_1h_marker_is_raised_to_1h() -> None:
+    p = prefix(tools=[1200], system=[1500], messages=conversation(2), markers=[(1, "1h")])
+    assert placed(p, Policy(ttl="5m", one_hour_ok=True))[0] == (0, "1h", "tools-anchor")
+
+
+def test_model_that_cannot_cache_gets_nothing() -> None:
+    llama = resolve("meta.llama3-3-70b-instruct-v1:0").spec
+    assert llama is not None
+    assert placed(prefix(system=[5000], messages=conversation(3)), spec=llama) == []
+
+
+def test_unused_anchors_are_marked_from_their_second_sighting() -> None:
+    p = prefix(system=[2000], messages=conversation(2))
+    obs = Observations(anchors_mostly_unused=True)
+    assert [r for *_, r in placed(p, obs=obs)] == ["tail"]
+    seen = Observations(anchors_mostly_unused=True, anchor=AnchorStats(requests=1))
+    assert [r for *_, r in placed(p, obs=seen)] == ["system-anchor", "tail"]
+
+
+def test_memory_counts_continuations_once_and_expires() -> None:
+    memory = PrefixMemory(capacity=100)
+    memory.remember(anchor=b"A", tail=b"T1", marked_tail=True, now=0.0)
+    hit = memory.find_previous_tail([(5, b"T1")], max_age=300, now=100.0)
+    assert hit == TailHit(5, 0.0, True)
+    memory.find_previous_tail([(5, b"T1")], max_age=300, now=120.0)
+    stats = memory.anchor(b"A")
+    assert stats is not None and (stats.requests, stats.continued) == (1, 1)
+    assert memory.find_previous_tail([(5, b"T1")], max_age=300, now=1000.0) is None
+    memory.remember(anchor=b"A", tail=b"T2", marked_tail=False, now=700.0)
+    stats = memory.anchor(b"A")
+    assert stats is not None and stats.longest_gap == 700.0
+
+
+def test_memory_is_bounded() -> None:
+    memory = PrefixMemory(capacity=10)
+    for i in range(100):
+        memory.remember(anchor=b"A%d" % i, tail=b"T%d" % i, marked_tail=True, now=float(i))
+    assert memory.find_previous_tail([(0, b"T0")], 1e9, 100.0) is None
+    assert memory.find_previous_tail([(0, b"T99")], 1e9, 100.0) is not None
+    assert memory.anchors_mostly_unused()
