@@ -86,7 +86,10 @@ class SimServer:
         self.host = host
         self.port = int(self._httpd.server_address[1])
         self._thread = threading.Thread(
-            target=self._httpd.serve_forever, name="bedrock-cache-hook-sim", daemon=True
+            target=self._httpd.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="bedrock-cache-hook-sim",
+            daemon=True,
         )
         self._thread.start()
         self._closed = False

@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import botocore.loaders
 import botocore.session
 
 from . import transport
@@ -39,12 +40,21 @@ class SimStats:
     live_entries: int
 
 
+_LOADER: list[Any] = []
+
+
 def _new_client(kwargs: dict[str, Any]) -> Any:
+    """A client from a fresh session (so ``register_initializer`` hooks apply to it), whose
+    service models come from one shared loader (loading them is most of a client's cost)."""
+    if not _LOADER:
+        _LOADER.append(botocore.loaders.create_loader())
+    session = botocore.session.Session()
+    session.register_component("data_loader", _LOADER[0])
     try:
         boto3 = importlib.import_module("boto3")
     except ImportError:  # pragma: no cover - boto3 is optional
-        return botocore.session.Session().create_client("bedrock-runtime", **kwargs)
-    return boto3.session.Session().client("bedrock-runtime", **kwargs)
+        return session.create_client("bedrock-runtime", **kwargs)
+    return boto3.session.Session(botocore_session=session).client("bedrock-runtime", **kwargs)
 
 
 class Simulator:

@@ -6,8 +6,8 @@ English prose, 3.4 on technical Markdown, which keeps the model minimums realist
 
 * Text is cut into pieces by one regular expression. A piece is an optional single whitespace
   character followed by one of: a run of letters, a run of digits, one punctuation or symbol
-  character (``_`` counts as punctuation); a run of whitespace that does not precede such a
-  piece is a piece of its own.
+  character (``_`` counts as punctuation). Whitespace left over (a run minus the one character
+  that rides on the next piece, or a trailing run) is a piece of its own.
 * A run of ASCII letters costs ``ceil(n / 6)`` tokens ("cache" = 1, "caching" = 2,
   "implementation" = 3); a run of other letters (accents, CJK, ...) costs ``ceil(n / 2)``.
 * A run of digits costs ``ceil(n / 3)``; one punctuation character costs 1; a leftover
@@ -43,7 +43,7 @@ IMAGE_BASE = 75
 DOCUMENT_BASE = 50
 VIDEO_BASE = 250
 
-_PIECE = re.compile(r"\s?(?:[^\W\d_]+|\d+|[^\w\s]|_)|\s+")
+_PIECE = re.compile(r"\s?(?:[^\W\d_]+|\d+|[^\w\s]|_)|\s+(?=\s\S)|\s+")
 
 
 def _ceil_div(n: int, d: int) -> int:
