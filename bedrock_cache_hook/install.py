@@ -77,11 +77,16 @@ def install(target: Any = None, *, mode: str = "inject", **settings: Any) -> Non
     """Turn the hook on for ``target`` (see the module docstring); idempotent, thread-safe.
 
     Unknown modes or settings raise ``ValueError`` naming them. ``mode="off"`` installs
-    nothing active (it removes an earlier install of that target).
+    nothing active: it removes an earlier install of that target, and for a session or client
+    also the process-wide handlers there, making it pure pass-through.
     """
     config = Settings.build(mode, settings)
     if config.mode == "off":
         uninstall(target)
+        if target is not None:
+            # "off" for one session or client also silences the process-wide handlers there.
+            with _lock:
+                _process.detach(_resolve(target)[1])
         return
     with _lock:
         if target is None:

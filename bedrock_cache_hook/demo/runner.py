@@ -1,0 +1,164 @@
+"""Run the demo session through a real boto3 client against the simulator, twice.
+
+Both runs use a fresh simulator (cold cache) and the same scripted session; the first sends
+requests as they are, the second with the hook installed on its client. Token counts and
+time to first token come from the simulator's call log, so both runs are measured the same
+way; the hooked run's statuses and markers come from the hook's own ledger.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from ..install import install, uninstall
+from ..ledger import CallRecord, Ledger, Status, classify
+from ..models import resolve
+from ..pricing import cost
+from ..sim import Simulator
+from ..usage import Usage
+from . import scenario
+
+
+@dataclass(frozen=True)
+class CallRow:
+    index: int
+    label: str
+    operation: str
+    status: Status
+    read: int
+    write: int
+    uncached: int
+    output: int
+    markers: int
+    injected: int
+    first_token_ms: int
+    cost_usd: float
+    paused_s: float
+
+
+@dataclass(frozen=True)
+class RunResult:
+    name: str
+    rows: tuple[CallRow, ...]
+
+    @property
+    def cost_usd(self) -> float:
+        return sum(row.cost_usd for row in self.rows)
+
+    @property
+    def hit_rate(self) -> float:
+        read = sum(row.read for row in self.rows)
+        total = sum(row.read + row.write + row.uncached for row in self.rows)
+        return read / total if total else 0.0
+
+    @property
+    def mean_first_token_ms(self) -> float:
+        return sum(row.first_token_ms for row in self.rows) / len(self.rows) if self.rows else 0.0
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    without: RunResult
+    with_hook: RunResult
+
+    @property
+    def savings_usd(self) -> float:
+        return self.without.cost_usd - self.with_hook.cost_usd
+
+    @property
+    def savings_pct(self) -> float:
+        base = self.without.cost_usd
+        return 100.0 * self.savings_usd / base if base else 0.0
+
+    @property
+    def first_token_gain_pct(self) -> float:
+        base = self.without.mean_first_token_ms
+        return 100.0 * (base - self.with_hook.mean_first_token_ms) / base if base else 0.0
+
+
+Progress = Callable[[str, CallRow, int], None]
+
+
+def _price(read: int, write: int, uncached: int, output: int) -> float:
+    resolution = resolve(scenario.MODEL_ID)
+    assert resolution.prices is not None
+    billed, _ = cost(
+        resolution.prices,
+        input_tokens=uncached,
+        output_tokens=output,
+        cache_read_tokens=read,
+        cache_write_5m_tokens=write,
+        cache_write_1h_tokens=0,
+        multiplier=resolution.price_multiplier,
+    )
+    return billed
+
+
+def _call(client: Any, step: scenario.Step, history: list[dict[str, Any]]) -> str:
+    kwargs = scenario.request(history)
+    if step.stream:
+        for _ in client.converse_stream(**kwargs)["stream"]:
+            pass  # a real caller would render the text as it arrives
+        return "ConverseStream"
+    client.converse(**kwargs)
+    return "Converse"
+
+
+def _run(name: str, hooked: bool, progress: Progress | None) -> RunResult:
+    sim = Simulator()
+    client = sim.client()
+    ledger = Ledger()
+    if hooked:
+        install(client, mode="inject", ledger=ledger, clock=lambda: sim.now)
+    else:
+        install(client, mode="off")  # pure pass-through, even under a process-wide install
+    history: list[dict[str, Any]] = []
+    rows: list[CallRow] = []
+    steps = list(scenario.steps())
+    try:
+        for index, step in enumerate(steps, start=1):
+            if step.pause_before:
+                sim.advance(step.pause_before)
+            history = [*history, {"role": "user", "content": step.user}]
+            operation = _call(client, step, history)
+            history = [*history, {"role": "assistant", "content": step.assistant}]
+            log = sim.last_call()
+            record: CallRecord | None = ledger.records()[-1] if hooked else None
+            usage = Usage(
+                log.input_tokens, log.output_tokens, log.cache_read_tokens, log.cache_write_tokens
+            )
+            row = CallRow(
+                index=index,
+                label=step.label,
+                operation=operation,
+                status=record.status if record else classify(usage, 0, failed=False),
+                read=log.cache_read_tokens,
+                write=log.cache_write_tokens,
+                uncached=log.input_tokens,
+                output=log.output_tokens,
+                markers=record.markers if record else 0,
+                injected=record.injected if record else 0,
+                first_token_ms=log.first_token_ms,
+                cost_usd=_price(
+                    log.cache_read_tokens,
+                    log.cache_write_tokens,
+                    log.input_tokens,
+                    log.output_tokens,
+                ),
+                paused_s=step.pause_before,
+            )
+            rows.append(row)
+            if progress is not None:
+                progress(name, row, len(steps))
+    finally:
+        uninstall(client)
+    return RunResult(name, tuple(rows))
+
+
+def run_demo(progress: Progress | None = None) -> DemoResult:
+    return DemoResult(
+        without=_run("without the hook", hooked=False, progress=progress),
+        with_hook=_run("with the hook", hooked=True, progress=progress),
+    )
