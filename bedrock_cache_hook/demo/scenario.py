@@ -137,6 +137,7 @@ def _single(
     reference: str,
     label: str,
     result: dict[str, Any],
+    *,
     stream: bool = False,
     pause: float = 0.0,
 ) -> Step:
