@@ -15,12 +15,35 @@ from typing import Any
 
 import jsonschema
 
-UNITS = (
-    "Seconds Microseconds Milliseconds Bytes Kilobytes Megabytes Gigabytes Terabytes Bits "
-    "Kilobits Megabits Gigabits Terabits Percent Count Bytes/Second Kilobytes/Second "
-    "Megabytes/Second Gigabytes/Second Terabytes/Second Bits/Second Kilobits/Second "
-    "Megabits/Second Gigabits/Second Terabits/Second Count/Second None"
-).split()
+UNITS = [
+    "Seconds",
+    "Microseconds",
+    "Milliseconds",
+    "Bytes",
+    "Kilobytes",
+    "Megabytes",
+    "Gigabytes",
+    "Terabytes",
+    "Bits",
+    "Kilobits",
+    "Megabits",
+    "Gigabits",
+    "Terabits",
+    "Percent",
+    "Count",
+    "Bytes/Second",
+    "Kilobytes/Second",
+    "Megabytes/Second",
+    "Gigabytes/Second",
+    "Terabytes/Second",
+    "Bits/Second",
+    "Kilobits/Second",
+    "Megabits/Second",
+    "Gigabits/Second",
+    "Terabits/Second",
+    "Count/Second",
+    "None",
+]
 
 _NAME = {"type": "string", "minLength": 1, "maxLength": 1024}
 

@@ -8,10 +8,15 @@ import pytest
 
 import bedrock_cache_hook
 from bedrock_cache_hook import _activate
-from bedrock_cache_hook.install import _process
 from bedrock_cache_hook._activate import activate_from_env
-from tests.support import boto3_client, converse_params, converse_response, json_response
-from tests.support import respond_with
+from bedrock_cache_hook.install import _process
+from tests.support import (
+    boto3_client,
+    converse_params,
+    converse_response,
+    json_response,
+    respond_with,
+)
 
 
 def errors(caplog: pytest.LogCaptureFixture) -> list[str]:

@@ -43,10 +43,8 @@ PLAIN_CALL = textwrap.dedent(
 REPORT = textwrap.dedent(
     """
     import json, sys
-    print(json.dumps(sorted(
-        m for m in sys.modules
-        if m.split(".")[0] in ("botocore", "boto3", "bedrock_cache_hook", "_bedrock_cache_hook_boot")
-    )))
+    watched = ("botocore", "boto3", "bedrock_cache_hook", "_bedrock_cache_hook_boot")
+    print(json.dumps(sorted(m for m in sys.modules if m.split(".")[0] in watched)))
     """
 )
 

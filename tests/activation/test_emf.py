@@ -9,8 +9,13 @@ import pytest
 import bedrock_cache_hook
 from bedrock_cache_hook.export import emf
 from bedrock_cache_hook.export.emf import METRICS, EmfExporter, dimension_value
-from tests.support import boto3_client, converse_params, converse_response, json_response
-from tests.support import respond_with
+from tests.support import (
+    boto3_client,
+    converse_params,
+    converse_response,
+    json_response,
+    respond_with,
+)
 
 from .emf_schema import validate_emf_line
 from .records import MODEL, record

@@ -60,8 +60,10 @@ def test_every_variable_is_parsed() -> None:
 
 @pytest.mark.parametrize(
     ("spelling", "expected"),
-    [("1", True), ("true", True), ("Yes", True), ("ON", True), ("0", False), ("no", False)]
-    + [("false", False), ("off", False)],
+    [
+        *[("1", True), ("true", True), ("Yes", True), ("ON", True)],
+        *[("0", False), ("no", False), ("false", False), ("off", False)],
+    ],
 )
 def test_booleans_accept_exact_spellings(spelling: str, expected: bool) -> None:
     assert settings_from_env({"BEDROCK_CACHE_HOOK_EMF": spelling}) == {"emf": expected}

@@ -11,8 +11,13 @@ import pytest
 
 import bedrock_cache_hook
 from bedrock_cache_hook.export.jsonl import JsonlExporter, record_to_json
-from tests.support import boto3_client, converse_params, converse_response, json_response
-from tests.support import respond_with
+from tests.support import (
+    boto3_client,
+    converse_params,
+    converse_response,
+    json_response,
+    respond_with,
+)
 
 from .records import MODEL, record
 
