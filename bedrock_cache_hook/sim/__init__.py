@@ -12,7 +12,8 @@ clock, faults, latency), :mod:`.responses` (bytes on the wire), :mod:`.errors` (
 
 from __future__ import annotations
 
-from .engine import EPOCH, CallLog, LatencyModel
+from .engine import EPOCH, CallLog
+from .latency import LatencyModel
 from .models import SimModel
 from .server import SimServer
 from .simulator import SimStats, Simulator

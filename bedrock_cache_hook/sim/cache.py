@@ -83,9 +83,16 @@ def _checkpoints(
 class CacheStore:
     """Thread-safe store of live prefix entries."""
 
+    #: expired entries are dropped when looked up, and all at once past this many entries
+    PURGE_AT = 4096
+
     def __init__(self) -> None:
         self._entries: dict[tuple[str, str, bytes], _Entry] = {}
         self._lock = threading.Lock()
+
+    def _purge(self, now: float) -> None:
+        for key in [k for k, entry in self._entries.items() if now >= entry.expires]:
+            del self._entries[key]
 
     def _live(self, key: tuple[str, str, bytes], now: float) -> _Entry | None:
         entry = self._entries.get(key)
@@ -108,6 +115,8 @@ class CacheStore:
             return (region, model.base_id, hashes[position])
 
         with self._lock:
+            if len(self._entries) > self.PURGE_AT:
+                self._purge(now)
             read_at = -1
             for position, _ in checkpoints:
                 lowest = max(position - model.spec.lookback, 0)
@@ -143,7 +152,8 @@ class CacheStore:
 
     def live_entries(self, now: float) -> int:
         with self._lock:
-            return sum(1 for key in list(self._entries) if self._live(key, now) is not None)
+            self._purge(now)
+            return len(self._entries)
 
     def clear(self) -> None:
         with self._lock:

@@ -84,12 +84,14 @@ def content_block(element: Mapping[str, Any]) -> tuple[str, int, Any]:
     return next(iter(element), "unknown"), count_json(element), element
 
 
-def has_image(value: Any) -> bool:
-    """Whether an ``image`` block appears anywhere in a Converse / Nova content tree."""
-    if isinstance(value, Mapping):
-        return "image" in value or any(has_image(v) for v in value.values())
-    if isinstance(value, list):
-        return any(has_image(v) for v in value)
+def has_image(messages: list[Any]) -> bool:
+    """Whether any message content block (or tool result content block) is an ``image``."""
+    for message in messages:
+        for raw in as_list(as_map(message).get("content")):
+            block = as_map(raw)
+            inner = as_list(as_map(block.get("toolResult")).get("content"))
+            if "image" in block or any("image" in as_map(item) for item in inner):
+                return True
     return False
 
 

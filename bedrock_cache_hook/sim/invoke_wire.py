@@ -97,12 +97,14 @@ def _anthropic_list(
 
 
 def _anthropic_images(messages: list[Any]) -> bool:
-    return any(
-        as_map(block).get("type") == "image"
-        or (as_map(block).get("type") == "tool_result" and "image" in json.dumps(block))
-        for message in messages
-        for block in as_list(as_map(message).get("content"))
-    )
+    """Whether any content block (or tool result content block) is an image."""
+    for message in messages:
+        for block in as_list(as_map(message).get("content")):
+            inner = as_list(as_map(block).get("content"))
+            blocks = [as_map(block), *(as_map(item) for item in inner)]
+            if any(item.get("type") == "image" for item in blocks):
+                return True
+    return False
 
 
 def _parse_anthropic(body: Mapping[str, Any]) -> Prompt:

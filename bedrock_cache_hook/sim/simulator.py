@@ -16,7 +16,9 @@ import botocore.loaders
 import botocore.session
 
 from . import transport
-from .engine import CallLog, Engine, FaultKind, LatencyModel
+from .engine import CallLog, Engine
+from .faults import FaultKind
+from .latency import LatencyModel
 from .models import SimModel
 from .server import SimServer
 
