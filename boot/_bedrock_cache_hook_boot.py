@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from importlib.abc import Loader
     from importlib.machinery import ModuleSpec
     from types import ModuleType
+    from typing import Any
 
 _VARIABLE = "BEDROCK_CACHE_HOOK"
 _BOTOCORE = "botocore"
@@ -42,6 +43,12 @@ class _AfterExec:
     def __init__(self, inner: "Loader", finder: "_ActivateAfterBotocore") -> None:
         self._inner = inner
         self._finder = finder
+
+    def __getattr__(self, name: str) -> "Any":
+        # get_data, get_filename, get_resource_reader...: whatever the real loader offers.
+        if name.startswith("_"):  # never recurse on a half-built wrapper
+            raise AttributeError(name)
+        return getattr(self._inner, name)
 
     def create_module(self, spec: "ModuleSpec") -> "ModuleType | None":
         return self._inner.create_module(spec)

@@ -11,6 +11,8 @@ import pytest
 
 from .subprocess_env import clean_env, run_python
 
+ROOT = Path(__file__).resolve().parents[2]
+
 # A Bedrock call with no import or call of ours: botocore answers from a before-send handler.
 PLAIN_CALL = textwrap.dedent(
     """
@@ -56,10 +58,16 @@ def top_level(modules: list[str]) -> set[str]:
 def test_the_pth_and_boot_module_are_installed() -> None:
     spec = importlib.util.find_spec("_bedrock_cache_hook_boot")
     assert spec is not None and spec.origin is not None
-    pth = Path(spec.origin).parent / "bedrock_cache_hook_boot.pth"
+    installed = Path(spec.origin)
+    pth = installed.parent / "bedrock_cache_hook_boot.pth"
     assert pth.read_text().splitlines() == [
         'import os; os.environ.get("BEDROCK_CACHE_HOOK") and __import__("_bedrock_cache_hook_boot")'
     ]
+    # Editable installs hold a copy of both files: after editing boot/, reinstall.
+    assert installed.read_text() == (ROOT / "boot" / installed.name).read_text(), (
+        "stale boot module: run python -m pip install -e ."
+    )
+    assert pth.read_text() == (ROOT / "boot" / pth.name).read_text()
 
 
 def test_unset_loads_nothing_of_ours_and_no_botocore(tmp_path: Path) -> None:
@@ -89,6 +97,18 @@ def test_activates_when_botocore_is_first_imported(tmp_path: Path, first_import:
     assert "bedrock_cache_hook" in top_level(json.loads(loaded))
     assert installed == "True"
     assert result.stderr == ""
+
+
+def test_botocore_keeps_its_own_loader(tmp_path: Path) -> None:
+    code = textwrap.dedent(
+        """
+        import botocore, importlib.machinery
+        loader = botocore.__spec__.loader
+        print(type(loader).__name__, botocore.__loader__ is loader)
+        """
+    )
+    result = run_python(code, clean_env(tmp_path, BEDROCK_CACHE_HOOK="audit"))
+    assert result.stdout.split() == ["SourceFileLoader", "True"], result.stderr
 
 
 def test_off_never_loads_the_package(tmp_path: Path) -> None:
