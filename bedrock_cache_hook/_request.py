@@ -51,6 +51,7 @@ def _observe(
         previous_tail=memory.find_previous_tail(earlier, max_age, now) if earlier else None,
         anchor=memory.anchor(anchor),
         anchors_mostly_unused=memory.anchors_mostly_unused(),
+        shared_boundary=memory.shared_boundary(earlier) if earlier else None,
     )
     return observations, anchor
 
@@ -94,11 +95,13 @@ class RequestProcessor:
                 params.update(converse.apply(params, prefix, result.add))
                 injected = len(result.add)
                 prefix, locations = converse.parse(params, spec, blocks)
+            ends = prefix.message_ends()
             self.memory.remember(
                 anchor=anchor,
                 tail=prefix_tail_hash(prefix),
                 marked_tail=result.tail_marked,
                 now=now,
+                boundaries=tuple(prefix.chain[i] for i in ends[:-1]),
             )
         findings, _ = check(
             prefix, resolution, locations, cache_point_known=cache_point_known, ttl_known=ttl_known

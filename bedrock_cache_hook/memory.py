@@ -5,6 +5,9 @@
   message boundary *continues* that conversation: that proves continuation (for the tail
   decision) and, when the earlier tail was marked, is where its cache entry sits (for the
   "previous tail" marker after a wide tool fan-out).
+- boundaries: how many requests contained the prefix through each message end. A boundary
+  that recurs in different requests, with different endings after it (few-shot examples,
+  a shared document in the first message), is a stable anchor inside ``messages``.
 - anchors: per stable-prefix fingerprint (hash through the end of system, or tools), how
   often requests on it continue an earlier one, when it was last seen and the longest gap
   between uses (for ``ttl="auto"``), and whether new anchors get reused at all.
@@ -53,6 +56,7 @@ class PrefixMemory:
         self._capacity = capacity
         self._tails: OrderedDict[bytes, _Tail] = OrderedDict()
         self._anchors: OrderedDict[bytes, AnchorStats] = OrderedDict()
+        self._boundaries: OrderedDict[bytes, int] = OrderedDict()
         self.new_anchors = 0
         self.reused_anchors = 0
 
@@ -61,6 +65,8 @@ class PrefixMemory:
             self._tails.popitem(last=False)
         while len(self._anchors) > self._capacity:
             self._anchors.popitem(last=False)
+        while len(self._boundaries) > self._capacity:
+            self._boundaries.popitem(last=False)
 
     def find_previous_tail(
         self, hashes: list[tuple[int, bytes]], max_age: float, now: float
@@ -83,6 +89,14 @@ class PrefixMemory:
                 return TailHit(index, tail.seen, tail.marked) if recent else None
         return None
 
+    def shared_boundary(self, hashes: list[tuple[int, bytes]]) -> int | None:
+        """The deepest of ``(block index, chain hash)`` boundaries an earlier request held."""
+        with self._lock:
+            for index, chain_hash in hashes:
+                if self._boundaries.get(chain_hash, 0) > 0:
+                    return index
+        return None
+
     def anchor(self, fingerprint: bytes | None) -> AnchorStats | None:
         if fingerprint is None:
             return None
@@ -95,10 +109,19 @@ class PrefixMemory:
         return self.new_anchors >= 10 and self.reused_anchors * 10 < self.new_anchors
 
     def remember(
-        self, *, anchor: bytes | None, tail: bytes | None, marked_tail: bool, now: float
+        self,
+        *,
+        anchor: bytes | None,
+        tail: bytes | None,
+        marked_tail: bool,
+        now: float,
+        boundaries: tuple[bytes, ...] = (),
     ) -> None:
-        """Record one request: its anchor use and its tail."""
+        """Record one request: its anchor use, its tail and its earlier message boundaries."""
         with self._lock:
+            for boundary in boundaries:
+                self._boundaries[boundary] = self._boundaries.get(boundary, 0) + 1
+                self._boundaries.move_to_end(boundary)
             if anchor is not None:
                 stats = self._anchors.get(anchor)
                 if stats is None:

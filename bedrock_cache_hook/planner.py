@@ -2,7 +2,10 @@
 
 Rules, in priority order while the budget (4 minus the caller's markers) lasts:
 
-1. stable anchors: end of tools (where the model caches tools), end of system;
+1. stable anchors: end of tools (where the model caches tools), end of system, and a shared
+   message prefix: the deepest earlier message boundary that other requests also contained
+   (few-shot turns, a document every request starts with), when this request does not
+   continue an earlier one;
 2. the rolling tail: the last markable block of the conversation, so the next turn reads
    everything before it;
 3. the previous tail: when the previous request's (marked) tail is further back than the
@@ -66,13 +69,15 @@ class Observations:
     previous_tail: TailHit | None = None
     anchor: AnchorStats | None = None
     anchors_mostly_unused: bool = False
+    #: deepest earlier message boundary that other requests shared (a stable message prefix)
+    shared_boundary: int | None = None
 
 
 @dataclass(frozen=True)
 class PlannedMarker:
     after: int  # block index in the prefix
     ttl: str | None  # None: the default 5m, sent without a ttl field
-    reason: str  # "tools-anchor" | "system-anchor" | "tail" | "previous-tail"
+    reason: str  # "tools-anchor" | "system-anchor" | "shared-prefix" | "tail" | "previous-tail"
 
 
 @dataclass(frozen=True)
@@ -183,6 +188,16 @@ def plan(
             consider(_last_markable(prefix, "tools"), "tools-anchor", anchor_ttl)
         if "system" in spec.sections:
             consider(_last_markable(prefix, "system"), "system-anchor", anchor_ttl)
+
+    shared = obs.shared_boundary
+    if (
+        obs.previous_tail is None
+        and shared is not None
+        and "messages" in spec.sections
+        and 0 <= shared < len(prefix.blocks)
+        and prefix.blocks[shared].markable
+    ):
+        consider(shared, "shared-prefix", anchor_ttl)
 
     tail = _last_markable(prefix, "messages") if "messages" in spec.sections else None
     tail_marked = False

@@ -232,3 +232,20 @@ def test_memory_is_bounded() -> None:
     assert memory.find_previous_tail([(0, b"T0")], 1e9, 100.0) is None
     assert memory.find_previous_tail([(0, b"T99")], 1e9, 100.0) is not None
     assert memory.anchors_mostly_unused()
+
+
+def test_shared_message_prefix_becomes_an_anchor() -> None:
+    # few-shot turns (blocks 1..6) shared by earlier requests, then a fresh question
+    p = prefix(system=[300], messages=[*conversation(3, per_block=250)[:-1], ("user", [600])])
+    obs = Observations(shared_boundary=4, anchor=AnchorStats(requests=5, continued=0))
+    assert placed(p, obs=obs) == [(4, None, "shared-prefix")]
+    # a request that continues an earlier one relies on the tail instead
+    cont = Observations(shared_boundary=4, previous_tail=TailHit(4, 0.0, True))
+    assert [r for *_, r in placed(p, obs=cont)] == ["tail"]
+
+
+def test_memory_reports_the_deepest_shared_boundary() -> None:
+    memory = PrefixMemory()
+    memory.remember(anchor=None, tail=b"Q1", marked_tail=False, now=0.0, boundaries=(b"B1", b"B2"))
+    assert memory.shared_boundary([(9, b"B9"), (6, b"B2"), (3, b"B1")]) == 6
+    assert memory.shared_boundary([(9, b"B9")]) is None
