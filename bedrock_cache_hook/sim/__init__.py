@@ -5,9 +5,11 @@
 (``endpoint_url=`` or ``AWS_ENDPOINT_URL_BEDROCK_RUNTIME``). ``sim.advance(seconds)`` moves the
 virtual clock; ``sim.fail_next(...)`` injects faults; ``sim.calls()`` / ``sim.stats()`` show
 what the service saw, in counts only. The rules are documented where they live:
-:mod:`.tokenizer` (token counts), :mod:`.models` (model table), :mod:`.requests` and the wire
-parsers (prefix and markers), :mod:`.cache` (the accounting rule), :mod:`.engine` (routing,
-clock, faults, latency), :mod:`.responses` (bytes on the wire), :mod:`.errors` (error texts).
+:mod:`.tokenizer` (token counts), :mod:`.models` (model table), :mod:`.requests`,
+:mod:`.converse_wire`, :mod:`.invoke_wire` (prefix, markers, rejections), :mod:`.cache` (the
+accounting rule), :mod:`.latency`, :mod:`.faults`, :mod:`.engine` (routing, clock, call log),
+:mod:`.responses` and :mod:`.native` (bytes on the wire), :mod:`.errors` (error texts),
+:mod:`.transport` and :mod:`.server` (the two transports).
 """
 
 from __future__ import annotations
