@@ -6,13 +6,15 @@ computed from ``count_text`` / ``count_json`` / ``MESSAGE_OVERHEAD`` (see ``kit`
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 
-from bedrock_cache_hook.sim.tokenizer import count_text
+from bedrock_cache_hook.sim.tokenizer import count_json, count_text
 
 from .kit import (
+    EPHEMERAL,
     HAIKU_35,
     HAIKU_45,
     NO_RETRY,
@@ -21,6 +23,7 @@ from .kit import (
     POINT_1H,
     SONNET_4,
     SONNET_45,
+    anthropic_body,
     assistant,
     converse,
     msg_tokens,
@@ -308,3 +311,39 @@ def test_non_caching_model_reports_no_cache_fields() -> None:
     assert usage["inputTokens"] == S + msg_tokens(Q)
     assert "cacheReadInputTokens" not in usage
     assert "cacheWriteInputTokens" not in usage
+
+
+@pytest.mark.parametrize(
+    ("change", "invalidates"),
+    [
+        ({"tool_choice": {"type": "any"}}, True),
+        ({"thinking": {"type": "enabled", "budget_tokens": 2048}}, True),
+        ({"temperature": 0.2}, False),
+    ],
+)
+def test_anthropic_body_invalidators(change: dict[str, Any], invalidates: bool) -> None:
+    _, client = new()
+    spec = {"name": "lookup", "description": "Look it up.", "input_schema": {"type": "object"}}
+    base: dict[str, Any] = {
+        "tools": [spec],
+        "tool_choice": {"type": "auto"},
+        "thinking": {"type": "enabled", "budget_tokens": 1024},
+        "system": [{"type": "text", "text": words(S), "cache_control": EPHEMERAL}],
+        "messages": [
+            {"role": "user", "content": [{"type": "text", "text": Q, "cache_control": EPHEMERAL}]}
+        ],
+    }
+    t, m = count_json(spec), msg_tokens(Q)
+
+    def call(body: dict[str, Any]) -> tuple[int, int, int]:
+        raw = client.invoke_model(modelId=SONNET_45, body=anthropic_body(**body))["body"].read()
+        usage = json.loads(raw)["usage"]
+        return (
+            usage["input_tokens"],
+            usage["cache_read_input_tokens"],
+            usage["cache_creation_input_tokens"],
+        )
+
+    assert call(base) == (0, 0, t + S + m)
+    expected = (0, t + S, m) if invalidates else (0, t + S + m, 0)
+    assert call({**base, **change}) == expected
