@@ -103,6 +103,23 @@ def test_without_the_hook_variable_it_only_forwards(
     assert capsys.readouterr().out == ""
 
 
+def test_an_invalid_hook_setting_logs_once_and_the_function_still_runs(
+    function_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("BEDROCK_CACHE_HOOK_EMF", "sometimes")
+    monkeypatch.setenv("BEDROCK_CACHE_HOOK_HANDLER", "pkg.app.handler")
+    wrapper = load_wrapper()
+    assert wrapper.handler({"n": 1}, None)["hooked_at_import"] is False
+    assert [r.getMessage() for r in caplog.records if r.name == "bedrock_cache_hook"] == [
+        "bedrock_cache_hook: not activated: BEDROCK_CACHE_HOOK_EMF='sometimes' is not a "
+        "boolean: expected one of 1, true, yes, on, 0, false, no, off"
+    ]
+    assert capsys.readouterr().out == ""
+
+
 @pytest.mark.parametrize(
     ("spec", "message"),
     [
