@@ -4,8 +4,9 @@
 Builds two bare virtualenvs from this interpreter, identical except that one has the
 package's `.pth` file and boot module in its site-packages, and times interleaved runs of
 `python -c pass` in each (median of --runs, default 30). Also times the armed case
-(BEDROCK_CACHE_HOOK set: the boot module loads and waits for botocore) and checks, in the
-current environment, that botocore is not imported at start-up either way.
+(BEDROCK_CACHE_HOOK set: the boot module loads and waits for botocore), times what `site`
+does with the .pth in process (free of process-start noise), and checks, in the current
+environment, that botocore is not imported at start-up either way.
 
     python scripts/bench_startup.py [--runs 30]
 """
@@ -16,11 +17,13 @@ import argparse
 import compileall
 import os
 import shutil
+import site
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+import timeit
 import venv
 from pathlib import Path
 
@@ -67,6 +70,21 @@ def medians(pythons: dict[str, tuple[Path, dict[str, str]]], runs: int) -> dict[
     return {name: statistics.median(values) for name, values in samples.items()}
 
 
+def pth_processing_us(repeat: int = 2000) -> float:
+    """What `site` does with our .pth at start-up (read it, exec its line), variable unset."""
+    saved = os.environ.pop("BEDROCK_CACHE_HOOK", None)
+    try:
+        runs = timeit.repeat(
+            lambda: site.addpackage(str(ROOT / "boot"), BOOT_FILES[0], set()),
+            number=repeat,
+            repeat=5,
+        )
+    finally:
+        if saved is not None:
+            os.environ["BEDROCK_CACHE_HOOK"] = saved
+    return min(runs) / repeat * 1e6
+
+
 def botocore_loaded_at_start(env: dict[str, str]) -> bool:
     code = "import sys; print('botocore' in sys.modules)"
     out = subprocess.run(
@@ -101,6 +119,7 @@ def main() -> int:
     unset_diff = result["with .pth, BEDROCK_CACHE_HOOK unset"] - base
     verdict = "OK" if unset_diff < 1.0 else "OVER BUDGET"
     print(f"unset overhead {unset_diff:+.3f} ms (budget < 1 ms): {verdict}")
+    print(f"site processing of the .pth alone, variable unset: {pth_processing_us():.1f} us")
     print(
         "botocore imported at start-up in this environment: "
         f"unset={botocore_loaded_at_start(clean_environ())}, "
