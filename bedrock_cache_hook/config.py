@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, get_args
 
 from .errors import ConfigError
+from .export.emf import namespace_problem
 from .models import validate_overrides
 
 if TYPE_CHECKING:
@@ -23,6 +24,7 @@ Mode = Literal["inject", "audit", "strict", "off"]
 MODES: tuple[str, ...] = get_args(Mode)
 
 
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 TtlPolicy = Literal["5m", "1h", "auto"]
 TTL_POLICIES: tuple[str, ...] = get_args(TtlPolicy)
 TailPolicy = Literal["adaptive", "always", "never"]
@@ -112,12 +114,15 @@ class Settings:
         _check_positive_int("emf_every", self.emf_every)
         if not isinstance(self.emf, bool):
             raise ConfigError(f"emf must be True or False, got {self.emf!r}")
-        if not isinstance(self.emf_namespace, str) or not self.emf_namespace:
-            raise ConfigError(
-                f"emf_namespace must be a non-empty string, got {self.emf_namespace!r}"
-            )
+        if not isinstance(self.emf_namespace, str):
+            raise ConfigError(f"emf_namespace must be a string, got {self.emf_namespace!r}")
+        problem = namespace_problem(self.emf_namespace)
+        if problem is not None:
+            raise ConfigError(f"invalid emf_namespace {self.emf_namespace!r}: {problem}")
         for name in ("service_name", "jsonl_path", "log_level"):
             _check_optional_str(name, getattr(self, name))
+        if self.log_level is not None:
+            _check_choice("log_level", self.log_level, LOG_LEVELS)
         if self.clock is not None and not callable(self.clock):
             raise ConfigError(f"clock must be a callable returning seconds, got {self.clock!r}")
         try:

@@ -13,6 +13,8 @@ The most specific install wins on a given session or client: it replaces ours th
 
 from __future__ import annotations
 
+import logging
+import os
 import sys
 import threading
 import weakref
@@ -22,6 +24,7 @@ import botocore
 import botocore.session
 from botocore.client import BaseClient
 
+from . import env
 from ._hooks import SERVICE, Installation
 from ._request import RequestProcessor
 from .config import Settings
@@ -73,14 +76,21 @@ def _configure_ledger(owner: Installation, settings: Settings | None) -> None:
     configure_exporters(owner, settings, ledger)
 
 
-def install(target: Any = None, *, mode: str = "inject", **settings: Any) -> None:
+def install(target: Any = None, *, mode: str | None = None, **settings: Any) -> None:
     """Turn the hook on for ``target`` (see the module docstring); idempotent, thread-safe.
 
-    Unknown modes or settings raise ``ValueError`` naming them. ``mode="off"`` installs
+    Settings not given here come from the ``BEDROCK_CACHE_HOOK*`` variables, then defaults
+    (``mode`` defaults to ``"inject"``). Unknown modes, settings or invalid variables raise
+    ``ValueError`` naming them. ``mode="off"`` installs
     nothing active: it removes an earlier install of that target, and for a session or client
     also the process-wide handlers there, making it pure pass-through.
     """
-    config = Settings.build(mode, settings)
+    explicit = dict(settings) if mode is None else {**settings, "mode": mode}
+    # explicit keywords > BEDROCK_CACHE_HOOK* variables > defaults; a bad variable raises here
+    merged = env.resolve(explicit, os.environ)
+    config = Settings.build(merged.pop("mode", "inject"), merged)
+    if config.log_level is not None:
+        logging.getLogger("bedrock_cache_hook").setLevel(config.log_level)
     if config.mode == "off":
         uninstall(target)
         if target is not None:

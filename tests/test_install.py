@@ -260,3 +260,48 @@ def test_other_services_are_not_hooked() -> None:
             content=[{"text": {"text": "x"}}],
         )
     assert records() == []
+
+
+def test_explicit_keywords_beat_environment_beats_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bedrock_cache_hook.install import _process
+
+    monkeypatch.setenv("BEDROCK_CACHE_HOOK_TTL", "1h")
+    monkeypatch.setenv("BEDROCK_CACHE_HOOK_LEDGER_CAPACITY", "7")
+    bch.install()
+    assert (_process.settings.ttl, _process.settings.mode) == ("1h", "inject")
+    assert bch.get_ledger().capacity == 7
+    bch.install(ttl="5m", mode="audit")
+    assert (_process.settings.ttl, _process.settings.mode) == ("5m", "audit")
+
+
+def test_environment_mode_off_is_a_kill_switch_for_implicit_mode(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("BEDROCK_CACHE_HOOK", "off")
+    bch.install()
+    assert not bch.is_installed()
+    bch.install(mode="inject")
+    assert bch.is_installed()
+
+
+def test_invalid_environment_value_raises_on_explicit_install(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("BEDROCK_CACHE_HOOK_TTL", "forever")
+    with pytest.raises(bch.ConfigError, match="BEDROCK_CACHE_HOOK_TTL"):
+        bch.install()
+    assert not bch.is_installed()
+
+
+def test_log_level_setting_applies_and_is_validated() -> None:
+    import logging
+
+    logger = logging.getLogger("bedrock_cache_hook")
+    previous = logger.level
+    try:
+        bch.install(log_level="DEBUG")
+        assert logger.level == logging.DEBUG
+        with pytest.raises(bch.ConfigError, match="log_level"):
+            bch.install(log_level="LOUD")
+    finally:
+        logger.setLevel(previous)

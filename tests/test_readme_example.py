@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -31,11 +30,11 @@ my_agent = _Agent()
 
 
 @pytest.fixture
-def bedrock() -> Iterator[tuple[Simulator, Any]]:
+def bedrock() -> tuple[Simulator, Any]:
     sim = Simulator()  # virtual clock, cold cache
     client = sim.client()  # real boto3 client, dummy credentials
     bedrock_cache_hook.install(client, ledger=bedrock_cache_hook.Ledger())
-    yield sim, client
+    return sim, client
 
 
 def test_second_turn_reads_the_cache(bedrock: tuple[Simulator, Any]) -> None:

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-import logging
 
 import pytest
 
-from bedrock_cache_hook import Ledger, Settings
+from bedrock_cache_hook import ConfigError, Ledger, Settings, install, is_installed
 from bedrock_cache_hook.export import _after_fork_in_child, _state, configure_exporters, flush
 
 from .emf_schema import validate_emf_line
@@ -83,19 +82,12 @@ def test_emf_off_attaches_nothing() -> None:
     assert not _state.subscriptions
 
 
-def test_invalid_namespace_from_a_keyword_turns_emf_off_with_one_error(
-    caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
-) -> None:
-    ledger = Ledger()
-    with caplog.at_level(logging.ERROR, logger="bedrock_cache_hook"):
-        configure_exporters(Owner(), emf_settings(emf_namespace="AWS/Mine"), ledger)
-    assert [r.getMessage() for r in caplog.records] == [
-        "bedrock_cache_hook: EMF is off: emf_namespace 'AWS/Mine' is invalid "
-        "(namespaces starting with 'AWS/' are reserved for AWS)"
-    ]
-    ledger.append(record())
-    flush()
-    assert capsys.readouterr().out == ""
+def test_invalid_namespace_from_a_keyword_is_a_config_error() -> None:
+    with pytest.raises(ConfigError, match="reserved for AWS"):
+        emf_settings(emf_namespace="AWS/Mine")
+    with pytest.raises(ConfigError, match="emf_namespace"):
+        install(emf=True, emf_namespace="   ")
+    assert not is_installed()
 
 
 @pytest.mark.parametrize(
