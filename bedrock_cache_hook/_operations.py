@@ -2,18 +2,38 @@
 
 A small registry in the style of OpenTelemetry's botocore extensions: one adapter per
 bedrock-runtime operation we understand; every other operation is not hooked at all.
+
+InvokeModel usage, in order of precedence:
+
+1. the ``X-Amzn-Bedrock-*-Token-Count`` response headers, when they carry the input count
+   and a cache count: recorded at once, the body is not touched (``source="headers"``);
+2. otherwise the body's ``usage`` (Anthropic or Nova shape): the body is teed
+   (:class:`~.bodies.ObservedStreamingBody`) and parsed once the caller has read it all
+   (``source="body"``). This is the path under a Stubber (no headers) and for responses
+   whose headers omit the cache counts, so a missing header never zeroes them;
+3. the headers' counts without cache fields, if the body gives none;
+4. nothing (``source="none"``): the body was closed, failed or was dropped unread
+   (``completed=False``).
+
+InvokeModelWithResponseStream: the body's event stream is observed like ConverseStream's;
+see :class:`~.usage.InvokeStreamUsage` for why the model's usage events come before
+``amazon-bedrock-invocationMetrics``.
 """
 
 from __future__ import annotations
 
+import inspect
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from botocore.eventstream import EventStream
+from botocore.response import StreamingBody
 
 from . import usage as usage_parsers
-from .dialects import converse
+from .bodies import ObservedStreamingBody
+from .dialects import converse, invoke
 from .streams import ObservedEventStream
 from .usage import NO_USAGE, Usage
 
@@ -77,13 +97,65 @@ def _converse_stream_response(http_response: Any, parsed: dict[str, Any], report
     parsed["stream"] = ObservedEventStream(stream, on_event, on_finish)
 
 
+def _sync_body(body: Any) -> bool:
+    """A botocore ``StreamingBody`` we can tee (not aiobotocore's async one, not ours)."""
+    return (
+        isinstance(body, StreamingBody)
+        and not isinstance(body, ObservedStreamingBody)
+        and not inspect.iscoroutinefunction(getattr(body, "read", None))
+    )
+
+
 def _invoke_response(http_response: Any, parsed: dict[str, Any], report: Report) -> None:
     headers = getattr(http_response, "headers", None)
-    report(usage_parsers.from_headers(headers) or NO_USAGE, True, None, None)
+    latency = usage_parsers.header_latency(headers)
+    from_headers = usage_parsers.from_headers(headers)
+    if from_headers is not None and usage_parsers.headers_carry_cache(headers):
+        report(from_headers, True, None, latency)
+        return
+    fallback = from_headers or NO_USAGE
+    body = parsed.get("body")
+    if isinstance(body, bytes | bytearray):
+        report(usage_parsers.from_invoke_body(body) or fallback, True, None, latency)
+        return
+    if not _sync_body(body):
+        report(fallback, True, None, latency)
+        return
+
+    def on_finish(data: bytes | None, completed: bool, error: BaseException | None) -> None:
+        found = usage_parsers.from_invoke_body(data) if data is not None and completed else None
+        report(found or fallback, completed, _error_code(error), latency)
+
+    parsed["body"] = ObservedStreamingBody(body, on_finish)
 
 
-def _no_markers(params: Mapping[str, Any]) -> int:
-    return 0
+def _chunk_event(event: Any) -> Any:
+    """The decoded JSON of a ``{"chunk": {"bytes": ...}}`` stream event, or None."""
+    chunk = event.get("chunk") if isinstance(event, Mapping) else None
+    data = chunk.get("bytes") if isinstance(chunk, Mapping) else None
+    if not isinstance(data, bytes | bytearray | str):
+        return None
+    try:
+        return json.loads(data)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return None
+
+
+def _invoke_stream_response(http_response: Any, parsed: dict[str, Any], report: Report) -> None:
+    stream = parsed.get("body")
+    if not isinstance(stream, EventStream) or isinstance(stream, ObservedEventStream):
+        # A Stubber cannot return an event stream; whatever it returned is left alone.
+        report(NO_USAGE, True, None, None)
+        return
+    seen = usage_parsers.InvokeStreamUsage()
+
+    def on_event(event: Any) -> bool:
+        return seen.observe(_chunk_event(event))
+
+    def on_finish(completed: bool, error: BaseException | None) -> None:
+        report(seen.result(), completed, _error_code(error), seen.latency_ms)
+
+    parsed["body"] = ObservedEventStream(stream, on_event, on_finish)
 
 
 OPERATIONS: dict[str, Operation] = {
@@ -91,7 +163,7 @@ OPERATIONS: dict[str, Operation] = {
     for op in (
         Operation("Converse", converse.count_markers, _converse_response),
         Operation("ConverseStream", converse.count_markers, _converse_stream_response),
-        Operation("InvokeModel", _no_markers, _invoke_response),
-        Operation("InvokeModelWithResponseStream", _no_markers, _invoke_response),
+        Operation("InvokeModel", invoke.count_markers, _invoke_response),
+        Operation("InvokeModelWithResponseStream", invoke.count_markers, _invoke_stream_response),
     )
 }

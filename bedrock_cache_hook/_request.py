@@ -2,6 +2,12 @@
 
 One ``RequestProcessor`` per installation holds what it learns across calls (``memory``)
 and which findings it already logged. ``process`` is the only thing the handler calls.
+
+Per operation, a small request adapter speaks the wire format (``open_request``): Converse
+and ConverseStream read the params themselves (``dialects.converse``); InvokeModel and
+InvokeModelWithResponseStream read the body (``dialects.invoke``: Anthropic Messages or Nova
+by model, sniffed from the body for models the catalog does not place). The flow after that
+is the same for all: parse -> plan -> apply (copy-on-write) -> commit -> check.
 """
 
 from __future__ import annotations
@@ -9,19 +15,20 @@ from __future__ import annotations
 import functools
 import logging
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import botocore.session
 
 from .config import Settings
 from .dialects import converse
+from .dialects.invoke import InvokeRequest
 from .errors import CacheAuditError
-from .findings import AuditReport, Finding, check
+from .findings import AuditReport, Finding, MarkerInfo, check
 from .memory import PrefixMemory
-from .models import Resolution, resolve
-from .planner import FIVE_MINUTES, ONE_HOUR, Observations, Policy, plan
+from .models import ModelSpec, Resolution, resolve
+from .planner import FIVE_MINUTES, ONE_HOUR, Observations, PlannedMarker, Policy, plan
 from .prefix import Block, Prefix
 
 logger = logging.getLogger("bedrock_cache_hook")
@@ -37,6 +44,103 @@ class RequestOutcome:
     findings: list[Finding] = field(default_factory=list)
     #: the TTL the request's writes are billed at when the response gives no split
     write_ttl: str = "5m"
+
+
+class WireRequest(Protocol):
+    """One request in its wire format: what ``process`` and ``audit`` need from a dialect."""
+
+    cache_point_known: bool
+    ttl_known: bool
+
+    @property
+    def readable(self) -> bool:
+        """Whether the prompt could be read (an unreadable InvokeModel body cannot)."""
+        ...
+
+    @property
+    def injectable(self) -> bool: ...
+
+    def parse(
+        self, spec: ModelSpec | None, cache: dict[int, Block] | None = None
+    ) -> tuple[Prefix, list[str]]: ...
+
+    def apply(self, prefix: Prefix, markers: Sequence[PlannedMarker]) -> None: ...
+
+    def finish(self, spec: ModelSpec, prefix: Prefix) -> None: ...
+
+    def findings(self, resolution: Resolution, prefix: Prefix) -> list[Finding]: ...
+
+    def commit(self, params: dict[str, Any]) -> None: ...
+
+
+class ConverseRequest:
+    """Converse / ConverseStream: markers are list elements in the params themselves."""
+
+    def __init__(self, params: Mapping[str, Any], operation_model: Any) -> None:
+        self.params: dict[str, Any] = dict(params)
+        self.cache_point_known, self.ttl_known = converse.features(operation_model)
+        self.changes: dict[str, Any] = {}
+
+    readable = True
+
+    @property
+    def injectable(self) -> bool:
+        return self.cache_point_known
+
+    def parse(
+        self, spec: ModelSpec | None, cache: dict[int, Block] | None = None
+    ) -> tuple[Prefix, list[str]]:
+        return converse.parse(self.params, spec, cache)
+
+    def apply(self, prefix: Prefix, markers: Sequence[PlannedMarker]) -> None:
+        changes = converse.apply(self.params, prefix, markers)
+        self.params.update(changes)
+        self.changes.update(changes)
+
+    def finish(self, spec: ModelSpec, prefix: Prefix) -> None:
+        return None
+
+    def findings(self, resolution: Resolution, prefix: Prefix) -> list[Finding]:
+        return []
+
+    def commit(self, params: dict[str, Any]) -> None:
+        params.update(self.changes)
+
+
+_CONVERSE = frozenset(("Converse", "ConverseStream"))
+_INVOKE = frozenset(("InvokeModel", "InvokeModelWithResponseStream"))
+
+
+def open_request(
+    operation: str, params: Mapping[str, Any], operation_model: Any, spec: ModelSpec | None
+) -> WireRequest | None:
+    """The adapter for ``operation``; None for operations we do not read."""
+    if operation in _CONVERSE:
+        return ConverseRequest(params, operation_model)
+    if operation in _INVOKE:
+        return InvokeRequest(params, spec)
+    return None
+
+
+#: findings about the prompt's content: meaningless when the content could not be read
+_CONTENT_CODES = frozenset(("no-marker", "prefix-below-minimum"))
+
+
+def audit_request(
+    request: WireRequest, prefix: Prefix, resolution: Resolution, locations: list[str]
+) -> tuple[list[Finding], list[MarkerInfo]]:
+    """The shared rules over the prefix, plus what only the wire format can tell."""
+    findings, markers = check(
+        prefix,
+        resolution,
+        locations,
+        cache_point_known=request.cache_point_known,
+        ttl_known=request.ttl_known,
+    )
+    if not request.readable:
+        findings = [f for f in findings if f.code not in _CONTENT_CODES]
+    findings.extend(request.findings(resolution, prefix))
+    return findings, markers
 
 
 def _observe(
@@ -70,7 +174,7 @@ class RequestProcessor:
         settings: Settings,
         now: float,
     ) -> RequestOutcome:
-        if operation not in ("Converse", "ConverseStream"):
+        if operation not in _CONVERSE | _INVOKE:
             return RequestOutcome()
         model_id = params.get("modelId")
         if not isinstance(model_id, str):
@@ -79,22 +183,26 @@ class RequestProcessor:
             model_id, settings.model_aliases, settings.model_overrides, settings.price_overrides
         )
         spec = resolution.spec
-        cache_point_known, ttl_known = converse.features(operation_model)
+        request = open_request(operation, params, operation_model, spec)
+        if request is None:  # pragma: no cover - the operation check above rules it out
+            return RequestOutcome()
         blocks: dict[int, Block] = {}
-        prefix, locations = converse.parse(params, spec, blocks)
+        prefix, locations = request.parse(spec, blocks)
         injected = 0
-        if settings.mode == "inject" and spec is not None and spec.caching and cache_point_known:
+        if settings.mode == "inject" and spec is not None and spec.caching and request.injectable:
             policy = Policy(
                 ttl=settings.ttl,
                 tail=settings.tail_policy,
-                one_hour_ok=ttl_known and spec.supports_ttl("1h"),
+                one_hour_ok=request.ttl_known and spec.supports_ttl("1h"),
             )
             observations, anchor = _observe(self.memory, prefix, settings.ttl, now)
             result = plan(prefix, spec, policy, observations, resolution.prices)
             if result.add:
-                params.update(converse.apply(params, prefix, result.add))
+                request.apply(prefix, result.add)
                 injected = len(result.add)
-                prefix, locations = converse.parse(params, spec, blocks)
+                prefix, locations = request.parse(spec, blocks)
+            request.finish(spec, prefix)
+            request.commit(params)
             ends = prefix.message_ends()
             self.memory.remember(
                 anchor=anchor,
@@ -103,9 +211,7 @@ class RequestProcessor:
                 now=now,
                 boundaries=tuple(prefix.chain[i] for i in ends[:-1]),
             )
-        findings, _ = check(
-            prefix, resolution, locations, cache_point_known=cache_point_known, ttl_known=ttl_known
-        )
+        findings, _ = audit_request(request, prefix, resolution, locations)
         outcome = RequestOutcome(
             resolution=resolution,
             markers=len(prefix.markers),
@@ -163,7 +269,8 @@ def audit(
     """Audit a request's caching without a client and without sending anything.
 
     ``operation`` is the API name (``"Converse"``) or the client method (``"converse"``);
-    ``params`` the keyword arguments you would pass. Nothing is modified.
+    ``params`` the keyword arguments you would pass. Nothing is modified; for InvokeModel the
+    ``body`` may be any form boto3 accepts, and a file-like body is left where it stands.
     """
     name = _OPERATION_NAMES.get(operation, operation)
     if name not in _OPERATION_NAMES.values():
@@ -175,11 +282,11 @@ def audit(
     if not isinstance(model_id, str):
         raise ValueError("params must carry a string 'modelId'")
     resolution = resolve(model_id, model_aliases or {}, model_overrides or {})
-    cache_point_known, ttl_known = converse.features(_service_model().operation_model(name))
-    prefix, locations = converse.parse(params, resolution.spec)
-    findings, markers = check(
-        prefix, resolution, locations, cache_point_known=cache_point_known, ttl_known=ttl_known
-    )
+    operation_model = _service_model().operation_model(name) if name in _CONVERSE else None
+    request = open_request(name, params, operation_model, resolution.spec)
+    assert request is not None
+    prefix, locations = request.parse(resolution.spec)
+    findings, markers = audit_request(request, prefix, resolution, locations)
     return AuditReport(model_id, tuple(markers), tuple(findings))
 
 

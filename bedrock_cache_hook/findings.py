@@ -37,8 +37,21 @@ RULES: dict[str, tuple[Severity, str]] = {
     ),
     "marker-in-tool-result": ("error", "put the marker after the toolResult block, not inside it"),
     "marker-shares-block": ("error", "put cachePoint in a list element of its own"),
-    "marker-missing-type": ("error", "write the marker as {'cachePoint': {'type': 'default'}}"),
-    "marker-unknown-type": ("error", "use type 'default', the only type Bedrock accepts"),
+    "marker-missing-type": (
+        "error",
+        "write the marker as {'cachePoint': {'type': 'default'}} (Converse, Nova) or "
+        "'cache_control': {'type': 'ephemeral'} (Anthropic body)",
+    ),
+    "marker-unknown-type": (
+        "error",
+        "use type 'default' (cachePoint) or 'ephemeral' (cache_control), the only types "
+        "Bedrock accepts",
+    ),
+    "marker-on-thinking": (
+        "error",
+        "put cache_control on another block: thinking blocks cannot carry one",
+    ),
+    "marker-on-empty-text": ("error", "put cache_control on a non-empty block"),
     "ttl-unsupported-model": ("error", "drop ttl '1h' (this model supports 5m only)"),
     "ttl-unsupported-botocore": ("error", "upgrade botocore to >= 1.42.31 or drop the ttl member"),
     "cache-point-unsupported-botocore": ("error", "upgrade botocore to >= 1.37.24"),
@@ -54,6 +67,24 @@ RULES: dict[str, tuple[Severity, str]] = {
     "no-stable-anchor": ("warning", "mark the end of system (and tools) too, not only the tail"),
     "prefix-below-minimum": ("info", "nothing to do: the whole prompt is under the model minimum"),
     "top-level-cache-control": ("error", "remove top-level cache_control; mark blocks instead"),
+    "body-unreadable": (
+        "warning",
+        "pass the body as bytes, str or a seekable file so it can be checked and marked",
+    ),
+    "body-not-json": ("warning", "send a JSON object in the model's body format"),
+    "caching-beta-unneeded": (
+        "warning",
+        "remove it from anthropic_beta: Bedrock needs no beta for caching on this model",
+    ),
+    "caching-beta-unknown": (
+        "warning",
+        "remove it from anthropic_beta, or declare it: "
+        "install(model_overrides={'<family>': {'betas': {'<feature>': '<beta>'}}})",
+    ),
+    "caching-beta-missing": (
+        "error",
+        "add it to the body's anthropic_beta list (install(mode='inject') does it for you)",
+    ),
 }
 
 

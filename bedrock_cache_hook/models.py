@@ -18,7 +18,15 @@ from typing import Any, Literal
 
 from .pricing import PRICES, Prices
 
-__all__ = ["FAMILIES", "ModelRef", "ModelSpec", "Resolution", "parse_model_id", "resolve"]
+__all__ = [
+    "CACHING_BETAS",
+    "FAMILIES",
+    "ModelRef",
+    "ModelSpec",
+    "Resolution",
+    "parse_model_id",
+    "resolve",
+]
 
 Section = Literal["tools", "system", "messages"]
 ALL_SECTIONS: frozenset[Section] = frozenset(("tools", "system", "messages"))
@@ -47,9 +55,11 @@ class ModelSpec:
     lookback_blocks: int = 20
     #: +10% on regional endpoints (single-region ids and us./eu./... profiles) vs ``global.``
     regional_premium: float = 0.0
-    #: anthropic_beta value a caching feature needs on this model ("ttl-1h" -> beta); AWS lists
-    #: none for GA models, so this is empty unless the user overrides it
+    #: ``anthropic_beta`` value a caching feature needs on this model, by feature: "caching"
+    #: (any marker) or "ttl-1h" (a 1h marker). AWS lists none for GA models, so this is empty
+    #: unless the user overrides it (``model_overrides={"<family>": {"betas": {...}}}``)
     betas: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    #: InvokeModel body format: Anthropic Messages, Nova messages-v1, or anything else
     dialect: Literal["anthropic", "nova", "other"] = "other"
 
     def supports_ttl(self, ttl: str) -> bool:
@@ -79,6 +89,16 @@ def _nova(family: str) -> ModelSpec:
         dialect="nova",
     )
 
+
+#: ``anthropic_beta`` strings that concern caching -> the caching feature each one enabled on
+#: Anthropic's own API ("caching": any cache_control; "ttl-1h": ``ttl: "1h"``). Bedrock needs
+#: none of them on GA models (reference section 2): a model needs a beta only where its
+#: ``ModelSpec.betas`` says so (a user override). Used by the audit to name betas sent for
+#: nothing; a caching-looking beta in neither place is reported as unknown.
+CACHING_BETAS: Mapping[str, str] = {
+    "prompt-caching-2024-07-31": "caching",
+    "extended-cache-ttl-2025-04-11": "ttl-1h",
+}
 
 #: (pattern on the foundation model id, spec); first match wins.
 FAMILIES: tuple[tuple[re.Pattern[str], ModelSpec], ...] = tuple(
@@ -112,7 +132,7 @@ FAMILIES: tuple[tuple[re.Pattern[str], ModelSpec], ...] = tuple(
         (r"^amazon\.(titan|rerank|nova-canvas|nova-reel|nova-sonic)", ModelSpec("no-cache", False)),
         (
             r"^anthropic\.claude-(v2|instant|3-haiku|3-opus|3-sonnet|3-5-sonnet-20240620)",
-            ModelSpec("no-cache", False),
+            ModelSpec("no-cache", False, dialect="anthropic"),
         ),
     )
 )

@@ -7,11 +7,24 @@ Raw fields are stored as reported: ``input_tokens`` is the *uncached* input only
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Usage", "from_converse", "from_headers"]
+__all__ = [
+    "InvokeStreamUsage",
+    "Usage",
+    "from_anthropic",
+    "from_converse",
+    "from_headers",
+    "from_invocation_metrics",
+    "from_invoke_body",
+    "from_nova",
+    "header_latency",
+    "headers_carry_cache",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,7 +36,9 @@ class Usage:
     #: the write split by TTL, only when the response reports it (``cacheDetails``)
     cache_write_5m_tokens: int | None = None
     cache_write_1h_tokens: int | None = None
-    #: where the numbers came from: "converse", "stream-metadata", "headers", "body", "none"
+    #: where the numbers came from: "converse", "stream-metadata" (ConverseStream),
+    #: "headers" / "body" (InvokeModel), "stream-events" / "stream-metrics"
+    #: (InvokeModelWithResponseStream), "none"
     source: str = "none"
 
     @property
@@ -68,6 +83,168 @@ def from_converse(usage: Any, source: str = "converse") -> Usage:
     )
 
 
+def from_anthropic(usage: Any, source: str = "body") -> Usage | None:
+    """An Anthropic Messages ``usage`` (InvokeModel body, stream ``message_start``)."""
+    if not isinstance(usage, Mapping) or "input_tokens" not in usage:
+        return None
+    creation = usage.get("cache_creation")
+    write_5m = write_1h = None
+    if isinstance(creation, Mapping):
+        write_5m = _count(creation.get("ephemeral_5m_input_tokens"))
+        write_1h = _count(creation.get("ephemeral_1h_input_tokens"))
+    return Usage(
+        input_tokens=_count(usage.get("input_tokens")),
+        output_tokens=_count(usage.get("output_tokens")),
+        cache_read_tokens=_count(usage.get("cache_read_input_tokens")),
+        cache_write_tokens=_count(usage.get("cache_creation_input_tokens")),
+        cache_write_5m_tokens=write_5m,
+        cache_write_1h_tokens=write_1h,
+        source=source,
+    )
+
+
+def from_nova(usage: Any, source: str = "body") -> Usage | None:
+    """A Nova InvokeModel ``usage`` (body, or stream ``metadata.usage``)."""
+    if not isinstance(usage, Mapping) or "inputTokens" not in usage:
+        return None
+    return Usage(
+        input_tokens=_count(usage.get("inputTokens")),
+        output_tokens=_count(usage.get("outputTokens")),
+        cache_read_tokens=_count(
+            usage.get("cacheReadInputTokenCount", usage.get("cacheReadInputTokens"))
+        ),
+        cache_write_tokens=_count(
+            usage.get("cacheWriteInputTokenCount", usage.get("cacheWriteInputTokens"))
+        ),
+        source=source,
+    )
+
+
+def from_invoke_body(payload: Any) -> Usage | None:
+    """Usage from an InvokeModel response body (bytes or parsed): Anthropic or Nova shape."""
+    if isinstance(payload, bytes | bytearray | str):
+        try:
+            payload = json.loads(payload)
+        except (ValueError, UnicodeDecodeError, RecursionError):
+            return None
+    usage = payload.get("usage") if isinstance(payload, Mapping) else None
+    return from_anthropic(usage) or from_nova(usage)
+
+
+_METRICS_KEY = "amazon-bedrock-invocationMetrics"
+
+
+def from_invocation_metrics(metrics: Any) -> Usage | None:
+    """The ``amazon-bedrock-invocationMetrics`` of a stream's last chunk."""
+    if not isinstance(metrics, Mapping) or "inputTokenCount" not in metrics:
+        return None
+    return Usage(
+        input_tokens=_count(metrics.get("inputTokenCount")),
+        output_tokens=_count(metrics.get("outputTokenCount")),
+        cache_read_tokens=_count(metrics.get("cacheReadInputTokenCount")),
+        cache_write_tokens=_count(metrics.get("cacheWriteInputTokenCount")),
+        source="stream-metrics",
+    )
+
+
+class InvokeStreamUsage:
+    """Usage of one InvokeModelWithResponseStream, gathered from its decoded chunk events.
+
+    Precedence: the model's own usage events (Anthropic ``message_start.message.usage`` for
+    input and cache fields, ``message_delta.usage`` for the final output count; Nova
+    ``metadata.usage``) over Bedrock's ``amazon-bedrock-invocationMetrics``. Reasons: the
+    events' field names and meaning (``input_tokens`` = uncached input) are documented,
+    while the metrics' cache keys are not (reference section 5), so trusting the metrics
+    first would silently zero the cache counts if those keys differ: the very loss most
+    tracers suffer on streams; only the events split writes by TTL (1h writes cost more);
+    and it is how ConverseStream reports. The metrics are used when no usage event came
+    (``source="stream-metrics"``), and fill the cache counts when the events carried no
+    cache field at all. ``source="stream-events"`` otherwise.
+    """
+
+    def __init__(self) -> None:
+        self.events: Usage | None = None
+        self.events_have_cache = False
+        self.metrics: Usage | None = None
+        self.latency_ms: int | None = None
+
+    def observe(self, event: Any) -> bool:
+        """Take one decoded chunk event; True once it is the stream's final one."""
+        if not isinstance(event, Mapping):
+            return False
+        kind = event.get("type")
+        if kind == "message_start":
+            message = event.get("message")
+            usage = message.get("usage") if isinstance(message, Mapping) else None
+            self._events(from_anthropic(usage, "stream-events"), usage)
+        elif kind == "message_delta":
+            self._delta(event.get("usage"))
+        elif isinstance(event.get("metadata"), Mapping):
+            usage = event["metadata"].get("usage")
+            self._events(from_nova(usage, "stream-events"), usage)
+        metrics = event.get(_METRICS_KEY)
+        if isinstance(metrics, Mapping):
+            self.metrics = from_invocation_metrics(metrics) or self.metrics
+            latency = metrics.get("invocationLatency")
+            if isinstance(latency, int) and not isinstance(latency, bool):
+                self.latency_ms = latency
+        return metrics is not None or kind == "message_stop" or "metadata" in event
+
+    def _events(self, usage: Usage | None, raw: Any) -> None:
+        if usage is None:
+            return
+        self.events = usage
+        self.events_have_cache = isinstance(raw, Mapping) and any(
+            key in raw
+            for key in (
+                "cache_read_input_tokens",
+                "cache_creation_input_tokens",
+                "cacheReadInputTokenCount",
+                "cacheWriteInputTokenCount",
+            )
+        )
+
+    def _delta(self, usage: Any) -> None:
+        """``message_delta.usage``: the final output count (and cumulative input fields,
+        when a newer API version sends them)."""
+        base = self.events
+        if base is None or not isinstance(usage, Mapping):
+            return  # no message_start seen: the invocation metrics will have to do
+        merged = from_anthropic({**_anthropic_fields(base), **usage}, "stream-events")
+        if merged is not None:
+            if base.cache_write_5m_tokens is not None and "cache_creation" not in usage:
+                merged = dataclasses.replace(
+                    merged,
+                    cache_write_5m_tokens=base.cache_write_5m_tokens,
+                    cache_write_1h_tokens=base.cache_write_1h_tokens,
+                )
+            self.events = merged
+            self.events_have_cache = self.events_have_cache or any(
+                key in usage for key in ("cache_read_input_tokens", "cache_creation_input_tokens")
+            )
+
+    def result(self) -> Usage:
+        events, metrics = self.events, self.metrics
+        if events is None:
+            return metrics or NO_USAGE
+        if metrics is not None and not self.events_have_cache:
+            return dataclasses.replace(
+                events,
+                cache_read_tokens=metrics.cache_read_tokens,
+                cache_write_tokens=metrics.cache_write_tokens,
+            )
+        return events
+
+
+def _anthropic_fields(usage: Usage) -> dict[str, int]:
+    return {
+        "input_tokens": usage.input_tokens,
+        "output_tokens": usage.output_tokens,
+        "cache_read_input_tokens": usage.cache_read_tokens,
+        "cache_creation_input_tokens": usage.cache_write_tokens,
+    }
+
+
 _HEADER_PREFIX = "x-amzn-bedrock-"
 _INPUT = _HEADER_PREFIX + "input-token-count"
 _OUTPUT = _HEADER_PREFIX + "output-token-count"
@@ -100,3 +277,23 @@ def from_headers(headers: Any) -> Usage | None:
         cache_write_tokens=_header_int(lowered, _CACHE_WRITE) or 0,
         source="headers",
     )
+
+
+_LATENCY = _HEADER_PREFIX + "invocation-latency"
+
+
+def _lowered(headers: Any) -> Mapping[str, Any]:
+    if not isinstance(headers, Mapping):
+        return {}
+    return {str(k).lower(): v for k, v in headers.items()}
+
+
+def headers_carry_cache(headers: Any) -> bool:
+    """Whether the cache token headers are present (not merely the input count)."""
+    lowered = _lowered(headers)
+    return _CACHE_READ in lowered or _CACHE_WRITE in lowered
+
+
+def header_latency(headers: Any) -> int | None:
+    """``X-Amzn-Bedrock-Invocation-Latency`` in milliseconds, when present."""
+    return _header_int(_lowered(headers), _LATENCY)

@@ -1,0 +1,162 @@
+"""Observe an InvokeModel response body while the caller reads it, changing nothing.
+
+:class:`ObservedStreamingBody` is a botocore ``StreamingBody`` (so ``isinstance`` keeps
+working) whose raw stream is a tee over the original body: ``read()``, ``read(n)``,
+``readinto``, ``iter_chunks()``, ``iter_lines()``, iteration, ``readlines()`` and ``with
+body as f`` (``f`` is the tee) all pass every byte through, as read, in order; content-length
+checks and errors are the original's. A copy of what passes is kept (bounded by
+``MAX_BUFFER``) so the usage can be parsed once the caller has read it all.
+
+The finish callback runs exactly once, with the bytes seen (None past the bound):
+
+- ``completed=True`` when the body was read to its end (EOF, or its content length);
+- ``completed=False`` with the error when reading failed;
+- ``completed=False`` when it was closed before its end, or garbage-collected unread
+  (a caller who never reads the body still gets a record, when the body is dropped).
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from botocore.response import StreamingBody
+
+from ._guard import guarded
+
+__all__ = ["MAX_BUFFER", "ObservedStreamingBody"]
+
+#: bytes kept for parsing usage; a larger body is passed through unobserved
+MAX_BUFFER = 8 * 1024 * 1024
+
+#: called once with (bytes seen or None, completed, error)
+BodyFinish = Callable[[bytes | None, bool, BaseException | None], None]
+
+
+class _Tee:
+    """The raw stream of an :class:`ObservedStreamingBody`: the original body, copied."""
+
+    def __init__(self, inner: Any, on_finish: BodyFinish) -> None:
+        self._inner = inner
+        self._on_finish = on_finish
+        self._buffer: bytearray | None = bytearray()
+        self._length = _content_length(inner)
+        self._amount = 0
+        self._lock = threading.Lock()
+        #: [finished], shared with the finalizer, which must not reference the tee itself
+        self._flag = [False]
+        # Runs when the tee is collected: it lives as long as the body and any ``with`` target.
+        self._finalizer = weakref.finalize(self, _abandon, on_finish, self._flag)
+        self._finalizer.atexit = False
+
+    def _finish(self, completed: bool, error: BaseException | None = None) -> None:
+        with self._lock:
+            if self._flag[0]:
+                return
+            self._flag[0] = True
+        self._finalizer.detach()
+        buffer = self._buffer
+        self._buffer = None
+        with guarded("body finish"):
+            self._on_finish(bytes(buffer) if buffer is not None else None, completed, error)
+
+    def _feed(self, data: bytes | bytearray | memoryview, end: bool) -> None:
+        size = len(data)
+        self._amount += size
+        buffer = self._buffer
+        if buffer is not None and size:
+            if len(buffer) + size > MAX_BUFFER:
+                self._buffer = None
+            else:
+                buffer += data
+        length = self._length
+        if end or (length is not None and size and self._amount >= length):
+            self._finish(True)
+
+    def read(self, amt: int | None = None) -> bytes:
+        try:
+            chunk: bytes = self._inner.read(amt)
+        except BaseException as exc:
+            self._finish(False, exc)
+            raise
+        self._feed(chunk, amt is None or amt < 0 or (not chunk and amt > 0))
+        return chunk
+
+    def readinto(self, b: Any) -> int:
+        try:
+            if hasattr(self._inner, "readinto"):
+                count: int = self._inner.readinto(b)
+            else:  # botocore releases before StreamingBody.readinto
+                data = self._inner.read(len(b))
+                count = len(data)
+                b[:count] = data
+        except BaseException as exc:
+            self._finish(False, exc)
+            raise
+        self._feed(memoryview(b)[:count], count == 0 and len(b) > 0)
+        return count
+
+    def readlines(self) -> list[bytes]:
+        return self.read().splitlines(keepends=True)
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter(self.readlines())
+
+    def readable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._amount
+
+    def close(self) -> None:
+        self._finish(False)
+        self._inner.close()
+
+    @property
+    def closed(self) -> bool:
+        return bool(getattr(self._inner, "closed", False))
+
+    def __enter__(self) -> _Tee:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def __getattr__(self, name: str) -> Any:
+        # Anything else (urllib3 details a caller may reach for) comes from the original's
+        # own raw stream, as botocore's ``with body as f`` would have given it.
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(getattr(self._inner, "_raw_stream", self._inner), name)
+
+
+def _abandon(on_finish: BodyFinish, flag: list[bool]) -> None:
+    if flag[0]:
+        return
+    flag[0] = True
+    with guarded("body finish"):
+        on_finish(None, False, None)
+
+
+def _content_length(body: Any) -> int | None:
+    value = getattr(body, "_content_length", None)
+    try:
+        return int(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+class ObservedStreamingBody(StreamingBody):  # type: ignore[misc]
+    """A ``StreamingBody`` reading through a tee over the original one."""
+
+    def __init__(self, inner: Any, on_finish: BodyFinish) -> None:
+        super().__init__(_Tee(inner, on_finish), getattr(inner, "_content_length", None))
+        self._bch_inner = inner
+
+    def set_socket_timeout(self, timeout: float) -> None:
+        self._bch_inner.set_socket_timeout(timeout)
+
+    def __repr__(self) -> str:
+        return f"<ObservedStreamingBody of {self._bch_inner!r}>"

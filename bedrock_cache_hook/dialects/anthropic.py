@@ -1,0 +1,344 @@
+"""The Anthropic Messages body of InvokeModel: read it into a Prefix, write markers back.
+
+Wire facts (reference section 2): a marker is ``"cache_control": {"type": "ephemeral"}``
+(``"ttl": "1h"`` added only for 1h; 5m is the default and omitted) *inside* the block it
+caches: ``tools[i]``, ``system[i]``, ``messages[m].content[c]``. So the abstract plan's "marker
+after block k" is ``cache_control`` on block k itself. A string ``system`` or string
+``content`` is one text block; it becomes ``[{"type": "text", "text": ...}]`` only where a
+marker goes. Never on ``thinking`` / ``redacted_thinking`` blocks or empty text; never a
+top-level ``cache_control`` (Bedrock rejects it; the audit flags a caller who sends one).
+``"cache_control": null`` is no marker.
+
+Beta flags travel in the body's ``anthropic_beta`` list. Which caching feature needs which
+beta on which model is catalog data (``ModelSpec.betas``, empty for every GA model); a beta
+is added only where the catalog asks for one, never twice, and the caller's are kept.
+
+Writing is copy-on-write: the returned body shares every list and dict it did not change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from ..findings import Finding, finding
+from ..models import CACHING_BETAS, ModelSpec
+from ..planner import PlannedMarker
+from ..prefix import Block, Marker, Prefix, Section, digest, dynamic_kind, location
+from ..tokens import document_tokens, image_tokens, json_tokens, text_tokens
+from .body import canonical, decode_base64
+
+__all__ = ["add_betas", "apply", "count_markers", "findings", "needed_betas", "parse"]
+
+MARKER_KEY = "cache_control"
+BETA_KEY = "anthropic_beta"
+_THINKING = frozenset(("thinking", "redacted_thinking"))
+#: body keys whose change invalidates the messages cache without changing any block
+_SALT_KEYS = ("tool_choice", "thinking")
+#: base64 characters decoded to read an image's size from its header
+_IMAGE_HEAD = 8192
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _control(element: Any) -> Any:
+    """The block's ``cache_control`` value; None when absent or null (no marker)."""
+    return element.get(MARKER_KEY) if isinstance(element, Mapping) else None
+
+
+def _text_of(element: Any) -> str:
+    if isinstance(element, str):
+        return element
+    text = element.get("text") if isinstance(element, Mapping) else None
+    return text if isinstance(text, str) else ""
+
+
+def _tokens(kind: str, block: Mapping[str, Any], encoded: str) -> int:
+    if kind == "text" and isinstance(block.get("text"), str):
+        return text_tokens(block["text"])
+    if kind == "thinking" and isinstance(block.get("thinking"), str):
+        return text_tokens(block["thinking"])
+    source = block.get("source")
+    source = source if isinstance(source, Mapping) else {}
+    if kind == "image":
+        if source.get("type") == "base64":
+            return image_tokens(decode_base64(source.get("data"), _IMAGE_HEAD))
+        return image_tokens(None)
+    if kind == "document":
+        if source.get("type") == "text" and isinstance(source.get("data"), str):
+            return text_tokens(source["data"])
+        if source.get("type") == "base64":
+            pdf = source.get("media_type") == "application/pdf"
+            return document_tokens(decode_base64(source.get("data")), "pdf" if pdf else None)
+    if kind == "tool_result":
+        content = block.get("content")
+        if isinstance(content, str):
+            return text_tokens(content)
+        if isinstance(content, list):
+            return 1 + sum(
+                _tokens(str(item.get("type")), item, canonical(item))
+                for item in content
+                if isinstance(item, Mapping)
+            )
+    return json_tokens(len(encoded))
+
+
+def _problems(control: Any, kind: str, empty_text: bool) -> tuple[str, ...]:
+    problems: list[str] = []
+    if not isinstance(control, Mapping) or "type" not in control:
+        problems.append("missing-type")
+    elif control.get("type") != "ephemeral":
+        problems.append("unknown-type")
+    if kind in _THINKING:
+        problems.append("on-thinking")
+    if empty_text:
+        problems.append("on-empty-text")
+    return tuple(problems)
+
+
+def _ttl(control: Any) -> str | None:
+    ttl = control.get("ttl") if isinstance(control, Mapping) else None
+    return ttl if isinstance(ttl, str) else None
+
+
+class _Reader:
+    """One pass over a body, building blocks and markers in processing order."""
+
+    def __init__(self, spec: ModelSpec | None, cache: dict[int, Block] | None) -> None:
+        self.spec = spec
+        self.cache = cache
+        self.blocks: list[Block] = []
+        self.markers: list[Marker] = []
+        self.locations: list[str] = []
+
+    def _block(
+        self, section: Section, path: tuple[int, ...], element: Any, role: str | None, salt: bytes
+    ) -> Block:
+        text: Any
+        if isinstance(element, str):
+            kind, text = "text", element
+            block: Mapping[str, Any] = {"type": "text", "text": element}
+        elif isinstance(element, Mapping):
+            block = {k: v for k, v in element.items() if k != MARKER_KEY}
+            kind = "tool" if section == "tools" else str(block.get("type", "unknown"))
+            text = block.get("text") if kind == "text" else None
+        else:
+            kind, text, block = "unknown", None, {}
+        prefix = b"t" if isinstance(text, str) else b"j"
+        encoded = text if isinstance(text, str) else canonical(block)
+        markable = (self.spec is None or section in self.spec.sections) and not (
+            kind in _THINKING or (kind == "text" and not text)
+        )
+        return Block(
+            section,
+            path,
+            kind,
+            _tokens(kind, block, encoded),
+            digest(prefix + (role or "").encode() + salt + encoded.encode()),
+            markable,
+            dynamic_kind(encoded) if section != "messages" else None,
+            role,
+        )
+
+    def add(
+        self,
+        section: Section,
+        path: tuple[int, ...],
+        element: Any,
+        role: str | None = None,
+        salt: bytes = b"",
+    ) -> None:
+        cache = self.cache if not salt else None
+        block = cache.get(id(element)) if cache is not None else None
+        if block is None or block.path != path or block.role != role:
+            block = self._block(section, path, element, role, salt)
+            if cache is not None:
+                cache[id(element)] = block
+        self.blocks.append(block)
+        where = location(section, path, "tools")
+        control = _control(element)
+        if control is not None:
+            empty = block.kind == "text" and not _text_of(element)
+            self._marker(section, path, control, _problems(control, block.kind, empty), where)
+        if block.kind == "tool_result" and isinstance(element, Mapping):
+            for k, item in enumerate(_list(element.get("content"))):
+                nested = _control(item)
+                if nested is not None:
+                    self._marker(
+                        section, path, nested, _problems(nested, "", False), f"{where}.content[{k}]"
+                    )
+
+    def _marker(
+        self,
+        section: Section,
+        path: tuple[int, ...],
+        control: Any,
+        problems: tuple[str, ...],
+        where: str,
+    ) -> None:
+        self.markers.append(Marker(section, path, len(self.blocks) - 1, _ttl(control), problems))
+        self.locations.append(where)
+
+
+def message_salt(body: Mapping[str, Any]) -> bytes:
+    parts = [canonical(body.get(key)) for key in _SALT_KEYS if body.get(key) is not None]
+    return digest("|".join(parts).encode()) if parts else b""
+
+
+def parse(
+    body: Mapping[str, Any], spec: ModelSpec | None, cache: dict[int, Block] | None = None
+) -> tuple[Prefix, list[str]]:
+    """The body's prefix and the wire location of each of its markers."""
+    reader = _Reader(spec, cache)
+    for i, tool in enumerate(_list(body.get("tools"))):
+        reader.add("tools", (i,), tool)
+    system = body.get("system")
+    for i, block in enumerate([system] if isinstance(system, str) else _list(system)):
+        reader.add("system", (i,), block)
+    salt = message_salt(body)
+    first = True
+    for m, message in enumerate(_list(body.get("messages"))):
+        if not isinstance(message, Mapping):
+            continue
+        role = message.get("role") if isinstance(message.get("role"), str) else None
+        content = message.get("content")
+        for c, element in enumerate([content] if isinstance(content, str) else _list(content)):
+            reader.add("messages", (m, c), element, role, salt if first else b"")
+            first = False
+    return Prefix(tuple(reader.blocks), tuple(reader.markers)), reader.locations
+
+
+def count_markers(body: Mapping[str, Any]) -> int:
+    return len(parse(body, None)[0].markers)
+
+
+def control(ttl: str | None) -> dict[str, Any]:
+    value: dict[str, Any] = {"type": "ephemeral"}
+    if ttl is not None and ttl != "5m":
+        value["ttl"] = ttl
+    return value
+
+
+def _marked(element: Any, ttl: str | None) -> dict[str, Any]:
+    if isinstance(element, str):
+        return {"type": "text", "text": element, MARKER_KEY: control(ttl)}
+    return {**element, MARKER_KEY: control(ttl)}
+
+
+def _mark_list(value: Any, positions: Mapping[int, str | None]) -> list[Any]:
+    """A copy of a block list (a string: its one-block form) with the positions marked."""
+    out = [value] if isinstance(value, str) else list(value)
+    for index, ttl in positions.items():
+        out[index] = _marked(out[index], ttl)
+    return out
+
+
+def apply(
+    body: Mapping[str, Any], prefix: Prefix, markers: Sequence[PlannedMarker]
+) -> dict[str, Any]:
+    """A new body with ``cache_control`` on the planned blocks; the input is left untouched."""
+    tools: dict[int, str | None] = {}
+    system: dict[int, str | None] = {}
+    per_message: dict[int, dict[int, str | None]] = {}
+    for marker in markers:
+        block = prefix.blocks[marker.after]
+        if block.section == "tools":
+            tools[block.path[0]] = marker.ttl
+        elif block.section == "system":
+            system[block.path[0]] = marker.ttl
+        else:
+            per_message.setdefault(block.path[0], {})[block.path[1]] = marker.ttl
+    out = dict(body)
+    if tools:
+        out["tools"] = _mark_list(body["tools"], tools)
+    if system:
+        out["system"] = _mark_list(body["system"], system)
+    if per_message:
+        messages = list(body["messages"])
+        for m, positions in per_message.items():
+            message = dict(messages[m])
+            message["content"] = _mark_list(message["content"], positions)
+            messages[m] = message
+        out["messages"] = messages
+    return out
+
+
+def _features(prefix: Prefix) -> list[str]:
+    """Caching features the body uses: "caching" (any marker), "ttl-1h" (a 1h marker)."""
+    used = ["caching"] if prefix.markers else []
+    if any(m.ttl == "1h" for m in prefix.markers):
+        used.append("ttl-1h")
+    return used
+
+
+def needed_betas(spec: ModelSpec, prefix: Prefix) -> list[str]:
+    """Betas the catalog says this body's caching features need on this model."""
+    return [spec.betas[f] for f in _features(prefix) if f in spec.betas]
+
+
+def _sent_betas(body: Mapping[str, Any]) -> list[str]:
+    value = body.get(BETA_KEY)
+    if isinstance(value, str):
+        return [value]
+    return [b for b in _list(value) if isinstance(b, str)]
+
+
+def add_betas(body: Mapping[str, Any], spec: ModelSpec, prefix: Prefix) -> dict[str, Any] | None:
+    """The body with the needed betas appended to ``anthropic_beta``; None when none is
+    missing (or when ``anthropic_beta`` is something other than a list, left as sent)."""
+    current = body.get(BETA_KEY)
+    if current is not None and not isinstance(current, list):
+        return None
+    present = current or []
+    missing = [b for b in dict.fromkeys(needed_betas(spec, prefix)) if b not in present]
+    if not missing:
+        return None
+    return {**body, BETA_KEY: [*present, *missing]}
+
+
+def findings(body: Mapping[str, Any], spec: ModelSpec | None, prefix: Prefix) -> list[Finding]:
+    """What the shared rules cannot see: top-level ``cache_control`` and beta flags."""
+    out: list[Finding] = []
+    if body.get(MARKER_KEY) is not None:
+        out.append(
+            finding(
+                "top-level-cache-control",
+                "Bedrock rejects a request-level cache_control (Extra inputs are not permitted)",
+                MARKER_KEY,
+            )
+        )
+    if spec is None:
+        return out
+    sent = _sent_betas(body)
+    declared = set(spec.betas.values())
+    for beta in sent:
+        if beta in declared:
+            continue
+        if beta in CACHING_BETAS:
+            out.append(
+                finding(
+                    "caching-beta-unneeded",
+                    f"{beta!r} is not needed for caching on {spec.family}",
+                    BETA_KEY,
+                )
+            )
+        elif "cach" in beta.lower():
+            out.append(
+                finding(
+                    "caching-beta-unknown",
+                    f"{beta!r} is not a caching beta the catalog knows; Bedrock may reject it",
+                    BETA_KEY,
+                )
+            )
+    for beta in needed_betas(spec, prefix):
+        if beta not in sent:
+            out.append(
+                finding(
+                    "caching-beta-missing",
+                    f"{spec.family} needs {beta!r} for the caching this body asks for",
+                    BETA_KEY,
+                )
+            )
+    return out

@@ -1,0 +1,110 @@
+"""InvokeModel request bodies: read any form boto3 accepts, without disturbing it.
+
+boto3 accepts ``bytes``, ``bytearray``, ``str`` and file-like objects for ``body``. Reading
+rules:
+
+- ``bytes`` / ``bytearray`` / ``str``: read as they are (a ``str`` as UTF-8);
+- a seekable file-like object: read from where it stands (what botocore would send) and put
+  back at that exact position, also when reading fails;
+- a non-seekable stream: not read at all (reading would consume what botocore must send);
+  the caller gets the ``body-unreadable`` finding where caching matters;
+- anything else (``None``, a dict, ...): not read; botocore's own validation speaks to it.
+
+A body is re-serialized (compact JSON, UTF-8, non-ASCII kept as is) only when a marker or a
+beta was added; otherwise the caller's object goes out untouched, byte for byte.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Mapping
+from typing import Any
+
+__all__ = [
+    "BodyRead",
+    "canonical",
+    "decode_base64",
+    "encode",
+    "peek",
+    "read_body",
+]
+
+#: body problems (finding codes) when the body cannot be read as a JSON object
+UNREADABLE = "body-unreadable"
+NOT_JSON = "body-not-json"
+
+
+class BodyRead:
+    """What reading a body gave: the JSON object, or the reason there is none."""
+
+    __slots__ = ("data", "problem")
+
+    def __init__(self, data: dict[str, Any] | None, problem: str | None) -> None:
+        self.data = data
+        self.problem = problem
+
+
+def peek(body: Any) -> bytes | str | None:
+    """The body's bytes (or text) without moving a seekable stream; None when unreadable."""
+    if isinstance(body, bytes | str):
+        return body
+    if isinstance(body, bytearray | memoryview):
+        return bytes(body)
+    read = getattr(body, "read", None)
+    if not callable(read):
+        return None
+    try:
+        seekable = bool(body.seekable()) if hasattr(body, "seekable") else False
+        position = body.tell() if seekable else None
+    except (OSError, ValueError, AttributeError):
+        return None
+    if position is None:
+        return None
+    try:
+        data = read()
+    except (OSError, ValueError):
+        return None
+    finally:
+        body.seek(position)
+    if isinstance(data, bytes | bytearray | str):
+        return data if isinstance(data, str) else bytes(data)
+    return None
+
+
+def read_body(body: Any) -> BodyRead:
+    """Read an InvokeModel ``body`` into a JSON object, leaving the caller's object as found."""
+    if body is None:
+        return BodyRead(None, None)
+    raw = peek(body)
+    if raw is None:
+        return BodyRead(None, UNREADABLE if callable(getattr(body, "read", None)) else NOT_JSON)
+    try:
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return BodyRead(None, NOT_JSON)
+    if not isinstance(data, dict):
+        return BodyRead(None, NOT_JSON)
+    return BodyRead(data, None)
+
+
+def encode(data: Mapping[str, Any]) -> bytes:
+    """The compact wire form of a body we changed."""
+    return json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def canonical(value: Any) -> str:
+    """Stable compact JSON for hashing and size estimates (keys sorted)."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
+
+
+def decode_base64(data: Any, limit: int | None = None) -> bytes | None:
+    """Bytes of a base64 string (only the first ``limit`` characters when given)."""
+    if not isinstance(data, str):
+        return None
+    text = data if limit is None else data[: limit - limit % 4]
+    try:
+        return base64.b64decode(text, validate=False)
+    except (binascii.Error, ValueError):
+        return None

@@ -1,0 +1,123 @@
+"""InvokeModel / InvokeModelWithResponseStream requests: the body, its dialect, write-back.
+
+The dialect follows the model (``ModelSpec.dialect``: Claude -> Anthropic Messages, Nova ->
+``messages-v1``); for a model the catalog does not place (unknown ids, Llama, ...), a body
+carrying ``anthropic_version`` is read as Anthropic and a ``messages-v1`` body as Nova, so
+the audit still counts their markers. Anything else has no dialect: nothing is read into
+the prefix and nothing is written. The body is re-serialized only when something changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ..findings import Finding, finding
+from ..models import ModelSpec, Resolution
+from ..planner import PlannedMarker
+from ..prefix import Block, Prefix
+from . import anthropic, nova
+from .body import NOT_JSON, UNREADABLE, encode, read_body
+
+__all__ = ["InvokeRequest", "count_markers"]
+
+_EMPTY = Prefix((), ())
+
+_PROBLEMS = {
+    UNREADABLE: "the body is a non-seekable stream: it was neither checked nor marked",
+    NOT_JSON: "the body is not a JSON object: it was neither checked nor marked",
+}
+
+
+@dataclass(frozen=True)
+class Dialect:
+    name: str
+    parse: Callable[
+        [Mapping[str, Any], ModelSpec | None, dict[int, Block] | None], tuple[Prefix, list[str]]
+    ]
+    apply: Callable[[Mapping[str, Any], Prefix, Sequence[PlannedMarker]], dict[str, Any]]
+
+
+ANTHROPIC = Dialect("anthropic", anthropic.parse, anthropic.apply)
+NOVA = Dialect("nova", nova.parse, nova.apply)
+
+
+def _looks_nova(data: Mapping[str, Any]) -> bool:
+    version = data.get("schemaVersion")
+    return isinstance(version, str) and version.startswith("messages")
+
+
+def choose(data: Mapping[str, Any], spec: ModelSpec | None) -> Dialect | None:
+    """The body's dialect: the model's when the catalog names one, else sniffed."""
+    if spec is not None and spec.dialect == "anthropic":
+        return ANTHROPIC
+    if spec is not None and spec.dialect == "nova":
+        return NOVA
+    if "anthropic_version" in data:
+        return ANTHROPIC
+    if _looks_nova(data):
+        return NOVA
+    return None
+
+
+class InvokeRequest:
+    """One InvokeModel request being read, planned and (maybe) rewritten."""
+
+    #: the body is opaque to botocore: every marker member "exists"
+    cache_point_known = True
+    ttl_known = True
+
+    def __init__(self, params: Mapping[str, Any], spec: ModelSpec | None) -> None:
+        read = read_body(params.get("body"))
+        self.problem = read.problem
+        self.data: dict[str, Any] | None = read.data
+        self.dialect = choose(read.data, spec) if read.data is not None else None
+        self.changed = False
+
+    @property
+    def readable(self) -> bool:
+        return self.dialect is not None
+
+    @property
+    def injectable(self) -> bool:
+        return self.dialect is not None
+
+    def parse(
+        self, spec: ModelSpec | None, cache: dict[int, Block] | None = None
+    ) -> tuple[Prefix, list[str]]:
+        if self.dialect is None or self.data is None:
+            return _EMPTY, []
+        return self.dialect.parse(self.data, spec, cache)
+
+    def apply(self, prefix: Prefix, markers: Sequence[PlannedMarker]) -> None:
+        if self.dialect is not None and self.data is not None and markers:
+            self.data = self.dialect.apply(self.data, prefix, markers)
+            self.changed = True
+
+    def finish(self, spec: ModelSpec, prefix: Prefix) -> None:
+        """After planning: add the beta flags the catalog asks for (Anthropic only)."""
+        if self.dialect is ANTHROPIC and self.data is not None:
+            updated = anthropic.add_betas(self.data, spec, prefix)
+            if updated is not None:
+                self.data = updated
+                self.changed = True
+
+    def findings(self, resolution: Resolution, prefix: Prefix) -> list[Finding]:
+        spec = resolution.spec
+        out: list[Finding] = []
+        if self.problem is not None and (spec is None or spec.caching):
+            out.append(finding(self.problem, _PROBLEMS[self.problem], "body"))
+        if self.dialect is ANTHROPIC and self.data is not None:
+            out.extend(anthropic.findings(self.data, spec, prefix))
+        return out
+
+    def commit(self, params: dict[str, Any]) -> None:
+        """Write the changed body into the (fresh, top-level) params dict."""
+        if self.changed and self.data is not None:
+            params["body"] = encode(self.data)
+
+
+def count_markers(params: Mapping[str, Any]) -> int:
+    """Cache markers in an InvokeModel body, whatever the model (0 when unreadable)."""
+    return len(InvokeRequest(params, None).parse(None)[0].markers)
