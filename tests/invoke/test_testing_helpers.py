@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from pathlib import Path
 
 import pytest
 from botocore.stub import ANY, StubAssertionError, Stubber
@@ -81,3 +82,14 @@ def test_last_without_capture_is_an_assertion() -> None:
     _, client = sim_client()
     with capture_requests(client) as captured, pytest.raises(AssertionError):
         _ = captured.last
+
+
+def test_the_readme_stubber_example_runs_as_written() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    section = readme.split("**Stubber.**", 1)[1]
+    snippet = section.split("```python\n", 1)[1].split("```", 1)[0]
+    bch.install(mode="inject")
+    _, client = sim_client()
+    namespace = {"client": client, "MODEL_ID": SONNET_45, "body": json.dumps(anthropic_body())}
+    exec(compile(snippet, "README.md", "exec"), namespace)
+    assert namespace["captured"].last.markers == EXPECTED
