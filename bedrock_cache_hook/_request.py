@@ -23,6 +23,7 @@ import botocore.session
 
 from .config import Settings
 from .dialects import converse
+from .dialects.body import encode
 from .dialects.invoke import InvokeRequest
 from .errors import CacheAuditError
 from .findings import AuditReport, Finding, MarkerInfo, check
@@ -270,7 +271,8 @@ def audit(
 
     ``operation`` is the API name (``"Converse"``) or the client method (``"converse"``);
     ``params`` the keyword arguments you would pass. Nothing is modified; for InvokeModel the
-    ``body`` may be any form boto3 accepts, and a file-like body is left where it stands.
+    ``body`` may be any form boto3 accepts (a file-like body is left where it stands) or, here
+    only, the body as a dict.
     """
     name = _OPERATION_NAMES.get(operation, operation)
     if name not in _OPERATION_NAMES.values():
@@ -282,6 +284,8 @@ def audit(
     if not isinstance(model_id, str):
         raise ValueError("params must carry a string 'modelId'")
     resolution = resolve(model_id, model_aliases or {}, model_overrides or {})
+    if name in _INVOKE and isinstance(params.get("body"), Mapping):
+        params = {**params, "body": encode(params["body"])}  # a convenience for audit() only
     operation_model = _service_model().operation_model(name) if name in _CONVERSE else None
     request = open_request(name, params, operation_model, resolution.spec)
     assert request is not None

@@ -9,9 +9,7 @@ marker goes. Never on ``thinking`` / ``redacted_thinking`` blocks or empty text;
 top-level ``cache_control`` (Bedrock rejects it; the audit flags a caller who sends one).
 ``"cache_control": null`` is no marker.
 
-Beta flags travel in the body's ``anthropic_beta`` list. Which caching feature needs which
-beta on which model is catalog data (``ModelSpec.betas``, empty for every GA model); a beta
-is added only where the catalog asks for one, never twice, and the caller's are kept.
+Beta flags (``anthropic_beta``) are :mod:`.betas`' concern.
 
 Writing is copy-on-write: the returned body shares every list and dict it did not change.
 """
@@ -22,16 +20,16 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..findings import Finding, finding
-from ..models import CACHING_BETAS, ModelSpec
+from ..models import ModelSpec
 from ..planner import PlannedMarker
 from ..prefix import Block, Marker, Prefix, Section, digest, dynamic_kind, location
 from ..tokens import document_tokens, image_tokens, json_tokens, text_tokens
+from . import betas
 from .body import canonical, decode_base64
 
-__all__ = ["add_betas", "apply", "count_markers", "findings", "needed_betas", "parse"]
+__all__ = ["apply", "count_markers", "findings", "parse"]
 
 MARKER_KEY = "cache_control"
-BETA_KEY = "anthropic_beta"
 _THINKING = frozenset(("thinking", "redacted_thinking"))
 #: body keys whose change invalidates the messages cache without changing any block
 _SALT_KEYS = ("tool_choice", "thinking")
@@ -265,39 +263,6 @@ def apply(
     return out
 
 
-def _features(prefix: Prefix) -> list[str]:
-    """Caching features the body uses: "caching" (any marker), "ttl-1h" (a 1h marker)."""
-    used = ["caching"] if prefix.markers else []
-    if any(m.ttl == "1h" for m in prefix.markers):
-        used.append("ttl-1h")
-    return used
-
-
-def needed_betas(spec: ModelSpec, prefix: Prefix) -> list[str]:
-    """Betas the catalog says this body's caching features need on this model."""
-    return [spec.betas[f] for f in _features(prefix) if f in spec.betas]
-
-
-def _sent_betas(body: Mapping[str, Any]) -> list[str]:
-    value = body.get(BETA_KEY)
-    if isinstance(value, str):
-        return [value]
-    return [b for b in _list(value) if isinstance(b, str)]
-
-
-def add_betas(body: Mapping[str, Any], spec: ModelSpec, prefix: Prefix) -> dict[str, Any] | None:
-    """The body with the needed betas appended to ``anthropic_beta``; None when none is
-    missing (or when ``anthropic_beta`` is something other than a list, left as sent)."""
-    current = body.get(BETA_KEY)
-    if current is not None and not isinstance(current, list):
-        return None
-    present = current or []
-    missing = [b for b in dict.fromkeys(needed_betas(spec, prefix)) if b not in present]
-    if not missing:
-        return None
-    return {**body, BETA_KEY: [*present, *missing]}
-
-
 def findings(body: Mapping[str, Any], spec: ModelSpec | None, prefix: Prefix) -> list[Finding]:
     """What the shared rules cannot see: top-level ``cache_control`` and beta flags."""
     out: list[Finding] = []
@@ -309,36 +274,6 @@ def findings(body: Mapping[str, Any], spec: ModelSpec | None, prefix: Prefix) ->
                 MARKER_KEY,
             )
         )
-    if spec is None:
-        return out
-    sent = _sent_betas(body)
-    declared = set(spec.betas.values())
-    for beta in sent:
-        if beta in declared:
-            continue
-        if beta in CACHING_BETAS:
-            out.append(
-                finding(
-                    "caching-beta-unneeded",
-                    f"{beta!r} is not needed for caching on {spec.family}",
-                    BETA_KEY,
-                )
-            )
-        elif "cach" in beta.lower():
-            out.append(
-                finding(
-                    "caching-beta-unknown",
-                    f"{beta!r} is not a caching beta the catalog knows; Bedrock may reject it",
-                    BETA_KEY,
-                )
-            )
-    for beta in needed_betas(spec, prefix):
-        if beta not in sent:
-            out.append(
-                finding(
-                    "caching-beta-missing",
-                    f"{spec.family} needs {beta!r} for the caching this body asks for",
-                    BETA_KEY,
-                )
-            )
+    if spec is not None:
+        out.extend(betas.findings(body, spec, prefix))
     return out

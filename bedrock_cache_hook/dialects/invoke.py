@@ -17,7 +17,7 @@ from ..findings import Finding, finding
 from ..models import ModelSpec, Resolution
 from ..planner import PlannedMarker
 from ..prefix import Block, Prefix
-from . import anthropic, nova
+from . import anthropic, betas, nova
 from .body import NOT_JSON, UNREADABLE, encode, read_body
 
 __all__ = ["InvokeRequest", "count_markers"]
@@ -98,7 +98,7 @@ class InvokeRequest:
     def finish(self, spec: ModelSpec, prefix: Prefix) -> None:
         """After planning: add the beta flags the catalog asks for (Anthropic only)."""
         if self.dialect is ANTHROPIC and self.data is not None:
-            updated = anthropic.add_betas(self.data, spec, prefix)
+            updated = betas.add(self.data, spec, prefix)
             if updated is not None:
                 self.data = updated
                 self.changed = True

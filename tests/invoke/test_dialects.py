@@ -11,7 +11,7 @@ import pytest
 import bedrock_cache_hook as bch
 from bedrock_cache_hook._request import RequestOutcome, RequestProcessor
 from bedrock_cache_hook.config import Settings
-from bedrock_cache_hook.dialects import anthropic, body, nova
+from bedrock_cache_hook.dialects import anthropic, betas, body, nova
 from bedrock_cache_hook.dialects.invoke import count_markers
 from tests.support import prose
 
@@ -202,7 +202,7 @@ class TestBetas:
         assert spec.spec is not None
         payload = {"anthropic_beta": "b-as-string", "messages": []}
         prefix, _ = anthropic.parse(payload, spec.spec)
-        assert anthropic.add_betas(payload, spec.spec, prefix) is None
+        assert betas.add(payload, spec.spec, prefix) is None
 
 
 class TestNova:
@@ -267,3 +267,11 @@ class TestBodyReading:
 
     def test_encode_is_compact_and_keeps_unicode(self) -> None:
         assert body.encode({"k": ["é", 1]}) == '{"k":["é",1]}'.encode()
+
+
+def test_audit_takes_a_dict_body_too() -> None:
+    payload = anthropic_body()
+    as_dict = bch.audit("invoke_model", {"modelId": SONNET_45, "body": payload})
+    as_text = bch.audit("InvokeModel", {"modelId": SONNET_45, "body": json.dumps(payload)})
+    assert as_dict == as_text
+    assert [f.code for f in as_dict.findings] == ["no-marker"]
