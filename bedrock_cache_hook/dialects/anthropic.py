@@ -25,7 +25,7 @@ from ..planner import PlannedMarker
 from ..prefix import Block, Marker, Prefix, Section, digest, dynamic_kind, location
 from ..tokens import document_tokens, image_tokens, json_tokens, text_tokens
 from . import betas
-from .body import canonical, decode_base64
+from .body import canonical, decode_base64, utf8
 
 __all__ = ["apply", "count_markers", "findings", "parse"]
 
@@ -134,7 +134,7 @@ class _Reader:
             path,
             kind,
             _tokens(kind, block, encoded),
-            digest(prefix + (role or "").encode() + salt + encoded.encode()),
+            digest(prefix + utf8(role or "") + salt + utf8(encoded)),
             markable,
             dynamic_kind(encoded) if section != "messages" else None,
             role,
@@ -182,7 +182,7 @@ class _Reader:
 
 def message_salt(body: Mapping[str, Any]) -> bytes:
     parts = [canonical(body.get(key)) for key in _SALT_KEYS if body.get(key) is not None]
-    return digest("|".join(parts).encode()) if parts else b""
+    return digest(utf8("|".join(parts))) if parts else b""
 
 
 def parse(

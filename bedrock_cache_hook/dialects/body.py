@@ -29,6 +29,7 @@ __all__ = [
     "encode",
     "peek",
     "read_body",
+    "utf8",
 ]
 
 #: body problems (finding codes) when the body cannot be read as a JSON object
@@ -90,8 +91,17 @@ def read_body(body: Any) -> BodyRead:
 
 
 def encode(data: Mapping[str, Any]) -> bytes:
-    """The compact wire form of a body we changed."""
-    return json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    """The compact wire form of a body we changed (UTF-8; a string holding a lone surrogate,
+    which UTF-8 cannot carry, keeps the ``\\uXXXX`` escape it arrived as)."""
+    try:
+        return json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(data, separators=(",", ":")).encode("ascii")
+
+
+def utf8(text: str) -> bytes:
+    """Bytes of a string for hashing; lone surrogates (legal in JSON) pass through."""
+    return text.encode("utf-8", "surrogatepass")
 
 
 def canonical(value: Any) -> str:

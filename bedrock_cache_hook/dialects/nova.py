@@ -18,7 +18,7 @@ from ..models import ModelSpec
 from ..planner import PlannedMarker
 from ..prefix import Block, Marker, Prefix, Section, digest, dynamic_kind, location
 from ..tokens import IMAGE_TOKEN_CAP, document_tokens, image_tokens, json_tokens, text_tokens
-from .body import canonical, decode_base64
+from .body import canonical, decode_base64, utf8
 
 __all__ = ["apply", "count_markers", "parse"]
 
@@ -93,7 +93,7 @@ class _Reader:
             path,
             "reasoning" if kind == "reasoningContent" else kind,
             _tokens(kind, body, encoded),
-            digest(tag + (role or "").encode() + salt + encoded.encode()),
+            digest(tag + utf8(role or "") + salt + utf8(encoded)),
             markable,
             dynamic_kind(encoded) if section != "messages" else None,
             role,
@@ -133,7 +133,7 @@ def parse(
     reader.items("system", (), _list(body.get("system")))
     # the tool choice invalidates the messages cache: folded into the first message block
     choice = tool_config.get("toolChoice") if isinstance(tool_config, Mapping) else None
-    salt = digest(canonical(choice).encode()) if choice is not None else b""
+    salt = digest(utf8(canonical(choice))) if choice is not None else b""
     for m, message in enumerate(_list(body.get("messages"))):
         if isinstance(message, Mapping):
             role = message.get("role") if isinstance(message.get("role"), str) else None

@@ -267,6 +267,8 @@ class TestBodyReading:
 
     def test_encode_is_compact_and_keeps_unicode(self) -> None:
         assert body.encode({"k": ["é", 1]}) == '{"k":["é",1]}'.encode()
+        lone = json.loads('"\\ud800 x"')
+        assert body.encode({"k": lone}) == b'{"k":"\\ud800 x"}'
 
 
 def test_audit_takes_a_dict_body_too() -> None:

@@ -57,7 +57,16 @@ def maybe_marked(block: st.SearchStrategy[dict[str, Any]]) -> st.SearchStrategy[
 
 
 words = st.integers(0, 700)
-text = st.builds(lambda n, s: {"type": "text", "text": prose(n, s)}, words, st.integers(0, 9))
+text = st.one_of(
+    st.builds(lambda n, s: {"type": "text", "text": prose(n, s)}, words, st.integers(0, 9)),
+    st.builds(lambda t: {"type": "text", "text": t}, st.text(max_size=30)),  # any code point
+    st.builds(  # a lone surrogate: a valid JSON escape that UTF-8 cannot carry
+        lambda a, c, b: {"type": "text", "text": a + c + b},
+        st.text(max_size=8),
+        st.characters(categories=["Cs"]),
+        st.text(max_size=8),
+    ),
+)
 thinking = st.just({"type": "thinking", "thinking": prose(40), "signature": "sig"})
 redacted = st.just({"type": "redacted_thinking", "data": "opaque"})
 image = st.just(
