@@ -112,22 +112,31 @@ class _Reader:
         self.locations: list[str] = []
 
     def _block(
-        self, section: Section, path: tuple[int, ...], element: Any, role: str | None, salt: bytes
+        self,
+        section: Section,
+        path: tuple[int, ...],
+        element: Any,
+        role: str | None,
+        salt: bytes,
+        whole: bool,
     ) -> Block:
         text: Any
-        if isinstance(element, str):
+        if isinstance(element, str) and whole:  # a string system / content: one text block
             kind, text = "text", element
             block: Mapping[str, Any] = {"type": "text", "text": element}
         elif isinstance(element, Mapping):
             block = {k: v for k, v in element.items() if k != MARKER_KEY}
             kind = "tool" if section == "tools" else str(block.get("type", "unknown"))
             text = block.get("text") if kind == "text" else None
-        else:
-            kind, text, block = "unknown", None, {}
+        else:  # malformed (a string or number inside a list): counted, never marked
+            kind, text, block = "malformed", None, {}
         prefix = b"t" if isinstance(text, str) else b"j"
-        encoded = text if isinstance(text, str) else canonical(block)
-        markable = (self.spec is None or section in self.spec.sections) and not (
-            kind in _THINKING or (kind == "text" and not text)
+        encoded = text if isinstance(text, str) else canonical(block or element)
+        markable = (
+            (self.spec is None or section in self.spec.sections)
+            and kind not in _THINKING
+            and kind != "malformed"
+            and not (kind == "text" and not text)
         )
         return Block(
             section,
@@ -147,11 +156,12 @@ class _Reader:
         element: Any,
         role: str | None = None,
         salt: bytes = b"",
+        whole: bool = False,
     ) -> None:
-        cache = self.cache if not salt else None
+        cache = self.cache if not salt and not whole else None
         block = cache.get(id(element)) if cache is not None else None
         if block is None or block.path != path or block.role != role:
-            block = self._block(section, path, element, role, salt)
+            block = self._block(section, path, element, role, salt, whole)
             if cache is not None:
                 cache[id(element)] = block
         self.blocks.append(block)
@@ -193,7 +203,9 @@ def parse(
     for i, tool in enumerate(_list(body.get("tools"))):
         reader.add("tools", (i,), tool)
     system = body.get("system")
-    for i, block in enumerate([system] if isinstance(system, str) else _list(system)):
+    if isinstance(system, str):
+        reader.add("system", (0,), system, whole=True)
+    for i, block in enumerate(_list(system)):
         reader.add("system", (i,), block)
     salt = message_salt(body)
     first = True
@@ -202,8 +214,9 @@ def parse(
             continue
         role = message.get("role") if isinstance(message.get("role"), str) else None
         content = message.get("content")
-        for c, element in enumerate([content] if isinstance(content, str) else _list(content)):
-            reader.add("messages", (m, c), element, role, salt if first else b"")
+        whole = isinstance(content, str)
+        for c, element in enumerate([content] if whole else _list(content)):
+            reader.add("messages", (m, c), element, role, salt if first else b"", whole)
             first = False
     return Prefix(tuple(reader.blocks), tuple(reader.markers)), reader.locations
 

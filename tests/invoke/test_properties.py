@@ -273,3 +273,50 @@ def test_nova_properties(payload: dict[str, Any]) -> None:
                 assert "cachePoint" not in item or "text" in item or len(item) == 1
     again: dict[str, Any] = {"modelId": NOVA_PRO, "body": sent}
     assert process(again, config).injected == 0
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
+    max_leaves=12,
+)
+shaped = st.fixed_dictionaries(
+    {},
+    optional={
+        "anthropic_version": st.just(VERSION),
+        "schemaVersion": st.just("messages-v1"),
+        "tools": json_values,
+        "system": st.one_of(json_values, st.lists(st.one_of(text, json_values), max_size=3)),
+        "messages": st.lists(
+            st.one_of(
+                json_values,
+                st.fixed_dictionaries(
+                    {"role": st.sampled_from(["user", "assistant", 7])},
+                    optional={
+                        "content": st.one_of(
+                            json_values, st.lists(st.one_of(block, json_values), max_size=3)
+                        )
+                    },
+                ),
+            ),
+            max_size=4,
+        ),
+        "anthropic_beta": json_values,
+        "cache_control": json_values,
+        "toolConfig": json_values,
+    },
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(shaped, st.sampled_from([SONNET_45, NOVA_PRO, "example.unknown-v1"]))
+def test_malformed_bodies_never_raise(payload: dict[str, Any], model_id: str) -> None:
+    raw = json.dumps(payload).encode()
+    params: dict[str, Any] = {"modelId": model_id, "body": raw}
+    config = Settings(mode="inject", tail_policy="always")
+    outcome = process(params, config)
+    json.loads(params["body"])
+    assert outcome.markers <= max(4, markers(model_id, raw))
+    bch.audit("invoke_model", {"modelId": model_id, "body": raw})
