@@ -117,6 +117,7 @@ class _Reader:
         path: tuple[int, ...],
         element: Any,
         role: str | None,
+        *,
         salt: bytes,
         whole: bool,
     ) -> Block:
@@ -155,13 +156,14 @@ class _Reader:
         path: tuple[int, ...],
         element: Any,
         role: str | None = None,
+        *,
         salt: bytes = b"",
         whole: bool = False,
     ) -> None:
         cache = self.cache if not salt and not whole else None
         block = cache.get(id(element)) if cache is not None else None
         if block is None or block.path != path or block.role != role:
-            block = self._block(section, path, element, role, salt, whole)
+            block = self._block(section, path, element, role, salt=salt, whole=whole)
             if cache is not None:
                 cache[id(element)] = block
         self.blocks.append(block)
@@ -216,7 +218,7 @@ def parse(
         content = message.get("content")
         whole = isinstance(content, str)
         for c, element in enumerate([content] if whole else _list(content)):
-            reader.add("messages", (m, c), element, role, salt if first else b"", whole)
+            reader.add("messages", (m, c), element, role, salt=salt if first else b"", whole=whole)
             first = False
     return Prefix(tuple(reader.blocks), tuple(reader.markers)), reader.locations
 
