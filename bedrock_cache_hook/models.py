@@ -292,3 +292,38 @@ def validate_overrides(
                     f"{kind}[{key!r}] has unknown field {unknown[0]!r}; known: "
                     + ", ".join(sorted(known))
                 )
+            for name, value in fields.items():
+                problem = _override_problem(name, value)
+                if problem is not None:
+                    raise ValueError(f"{kind}[{key!r}][{name!r}] {problem}, got {value!r}")
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and value >= 0
+
+
+def _override_problem(name: str, value: Any) -> str | None:
+    """Why an override value cannot work, or None."""
+    if name == "caching":
+        return None if isinstance(value, bool) else "must be True or False"
+    if name in ("min_tokens", "max_markers", "lookback_blocks"):
+        ok = isinstance(value, int) and not isinstance(value, bool) and value >= 0
+        return None if ok else "must be a non-negative integer"
+    if name == "ttls":
+        ok = isinstance(value, list | tuple) and set(value) <= {"5m", "1h"}
+        return None if ok else "must be a list of '5m' / '1h'"
+    if name == "sections":
+        ok = isinstance(value, list | tuple | set | frozenset) and set(value) <= ALL_SECTIONS
+        return None if ok else "must list some of 'tools', 'system', 'messages'"
+    if name == "betas":
+        ok = isinstance(value, Mapping) and all(
+            isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+        )
+        return None if ok else "must map feature names to anthropic_beta strings"
+    if name == "dialect":
+        return None if value in ("anthropic", "nova", "other") else "must be anthropic/nova/other"
+    if name == "write_1h" and value is None:
+        return None
+    if name in ("regional_premium", "input", "output", "write_5m", "write_1h", "read"):
+        return None if _is_number(value) else "must be a non-negative number"
+    return None

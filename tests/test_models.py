@@ -145,3 +145,18 @@ def test_unknown_override_fields_are_config_errors() -> None:
 
 def test_price_table_has_an_as_of_date() -> None:
     assert bch.PRICES_AS_OF.count("-") == 2
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"model_overrides": {"claude-sonnet-4-5": {"min_tokens": "4096"}}}, "non-negative int"),
+        ({"model_overrides": {"claude-sonnet-4-5": {"ttls": ["2h"]}}}, "'5m' / '1h'"),
+        ({"model_overrides": {"claude-sonnet-4-5": {"betas": ["x"]}}}, "anthropic_beta"),
+        ({"model_overrides": {"claude-sonnet-4-5": {"caching": "yes"}}}, "True or False"),
+        ({"price_overrides": {"claude-sonnet-4-5": {"input": -1}}}, "non-negative number"),
+    ],
+)
+def test_override_values_are_checked_at_install(overrides: dict[str, object], message: str) -> None:
+    with pytest.raises(bch.ConfigError, match=message):
+        bch.install(**overrides)  # type: ignore[arg-type]
