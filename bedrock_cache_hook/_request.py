@@ -29,7 +29,7 @@ from .errors import CacheAuditError
 from .findings import AuditReport, Finding, MarkerInfo, check
 from .memory import PrefixMemory
 from .models import ModelSpec, Resolution, resolve
-from .planner import FIVE_MINUTES, ONE_HOUR, Observations, PlannedMarker, Policy, plan
+from .planner import FIVE_MINUTES, Observations, PlannedMarker, Policy, plan
 from .prefix import Block, Prefix
 
 logger = logging.getLogger("bedrock_cache_hook")
@@ -137,6 +137,7 @@ def audit_request(
         locations,
         cache_point_known=request.cache_point_known,
         ttl_known=request.ttl_known,
+        tools_key="toolConfig.tools" if isinstance(request, ConverseRequest) else "tools",
     )
     if not request.readable:
         findings = [f for f in findings if f.code not in _CONTENT_CODES]
@@ -144,19 +145,18 @@ def audit_request(
     return findings, markers
 
 
-def _observe(
-    memory: PrefixMemory, prefix: Prefix, ttl: str, now: float
-) -> tuple[Observations, bytes | None]:
+def _observe(memory: PrefixMemory, prefix: Prefix, now: float) -> tuple[Observations, bytes | None]:
     stable = [i for i, block in enumerate(prefix.blocks) if block.section != "messages"]
     anchor = prefix.chain[stable[-1]] if stable else None
     ends = prefix.message_ends()
     earlier = [(i, prefix.chain[i]) for i in reversed(ends[:-1])]
-    max_age = ONE_HOUR if ttl == "1h" else FIVE_MINUTES
+    followed = [(i, prefix.chain[i], prefix.chain[i + 1]) for i in reversed(ends[:-1])]
+    # tails are always marked with the default 5-minute TTL
     observations = Observations(
-        previous_tail=memory.find_previous_tail(earlier, max_age, now) if earlier else None,
+        previous_tail=memory.find_previous_tail(earlier, FIVE_MINUTES, now) if earlier else None,
         anchor=memory.anchor(anchor),
         anchors_mostly_unused=memory.anchors_mostly_unused(),
-        shared_boundary=memory.shared_boundary(earlier) if earlier else None,
+        shared_boundary=memory.shared_boundary(followed) if followed else None,
     )
     return observations, anchor
 
@@ -196,7 +196,7 @@ class RequestProcessor:
                 tail=settings.tail_policy,
                 one_hour_ok=request.ttl_known and spec.supports_ttl("1h"),
             )
-            observations, anchor = _observe(self.memory, prefix, settings.ttl, now)
+            observations, anchor = _observe(self.memory, prefix, now)
             result = plan(prefix, spec, policy, observations, resolution.prices)
             if result.add:
                 request.apply(prefix, result.add)
@@ -210,7 +210,7 @@ class RequestProcessor:
                 tail=prefix_tail_hash(prefix),
                 marked_tail=result.tail_marked,
                 now=now,
-                boundaries=tuple(prefix.chain[i] for i in ends[:-1]),
+                boundaries=tuple((prefix.chain[i], prefix.chain[i + 1]) for i in ends[:-1]),
             )
         findings, _ = audit_request(request, prefix, resolution, locations)
         outcome = RequestOutcome(

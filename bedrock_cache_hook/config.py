@@ -9,14 +9,12 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal, get_args
+from typing import Any, Literal, get_args
 
 from .errors import ConfigError
 from .export.emf import namespace_problem
+from .ledger import Ledger
 from .models import validate_overrides
-
-if TYPE_CHECKING:
-    from .ledger import Ledger
 
 __all__ = ["MODES", "Mode", "Settings"]
 
@@ -123,6 +121,8 @@ class Settings:
             _check_optional_str(name, getattr(self, name))
         if self.log_level is not None:
             _check_choice("log_level", self.log_level, LOG_LEVELS)
+        if self.ledger is not None and not isinstance(self.ledger, Ledger):
+            raise ConfigError(f"ledger must be a bedrock_cache_hook.Ledger, got {self.ledger!r}")
         if self.clock is not None and not callable(self.clock):
             raise ConfigError(f"clock must be a callable returning seconds, got {self.clock!r}")
         try:

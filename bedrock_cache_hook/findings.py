@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from .models import ModelSpec, Resolution
-from .prefix import TTL_ORDER, Marker, Prefix
+from .prefix import TTL_ORDER, Marker, Prefix, location
 
 __all__ = ["AuditReport", "Finding", "MarkerInfo", "Severity", "check"]
 
@@ -190,6 +190,7 @@ def check(
     *,
     cache_point_known: bool = True,
     ttl_known: bool = True,
+    tools_key: str = "toolConfig.tools",
 ) -> tuple[list[Finding], list[MarkerInfo]]:
     """All findings for a prefix; ``locate[i]`` is the wire location of ``prefix.markers[i]``."""
     findings: list[Finding] = []
@@ -251,11 +252,11 @@ def check(
                 marker.after >= 0 and tokens >= spec.min_tokens and not marker.problems,
             )
         )
-    findings.extend(_prefix_findings(prefix, spec))
+    findings.extend(_prefix_findings(prefix, spec, tools_key))
     return findings, infos
 
 
-def _prefix_findings(prefix: Prefix, spec: ModelSpec) -> list[Finding]:
+def _prefix_findings(prefix: Prefix, spec: ModelSpec, tools_key: str) -> list[Finding]:
     out: list[Finding] = []
     markers = prefix.markers
     if not markers:
@@ -273,7 +274,7 @@ def _prefix_findings(prefix: Prefix, spec: ModelSpec) -> list[Finding]:
     for index in range(0, first + 1):
         block = prefix.blocks[index] if index < len(prefix.blocks) else None
         if block is not None and block.dynamic:
-            where = f"{block.section}{list(block.path)}"
+            where = location(block.section, block.path, tools_key)
             out.append(
                 finding(
                     "dynamic-prefix", f"a {block.dynamic}-like value before the first marker", where

@@ -137,6 +137,9 @@ def uninstall(target: Any = None) -> None:
             _configure_ledger(installation, None)
             installation.active = False
             installation.detach(emitter)
+            if _process.active:
+                # the target's own install had replaced the process-wide handlers there
+                _process.attach(emitter)
 
 
 def is_installed(target: Any = None) -> bool:

@@ -22,6 +22,10 @@ from dataclasses import dataclass
 __all__ = ["AnchorStats", "PrefixMemory", "TailHit"]
 
 DEFAULT_CAPACITY = 20_000
+FIVE_MINUTES = 300.0
+ONE_HOUR = 3600.0
+#: a boundary followed by different content in different requests
+_DIVERGED = b""
 
 
 @dataclass
@@ -31,6 +35,9 @@ class AnchorStats:
     first_seen: float = 0.0
     last_seen: float = 0.0
     longest_gap: float = 0.0
+    #: of the ``requests - 1`` gaps between uses, how many were within 5 minutes / 1 hour
+    within_5m: int = 0
+    within_1h: int = 0
 
 
 @dataclass
@@ -56,7 +63,8 @@ class PrefixMemory:
         self._capacity = capacity
         self._tails: OrderedDict[bytes, _Tail] = OrderedDict()
         self._anchors: OrderedDict[bytes, AnchorStats] = OrderedDict()
-        self._boundaries: OrderedDict[bytes, int] = OrderedDict()
+        #: boundary hash -> the hash of what followed it, or _DIVERGED once that varied
+        self._boundaries: OrderedDict[bytes, bytes] = OrderedDict()
         self.new_anchors = 0
         self.reused_anchors = 0
 
@@ -89,11 +97,14 @@ class PrefixMemory:
                 return TailHit(index, tail.seen, tail.marked) if recent else None
         return None
 
-    def shared_boundary(self, hashes: list[tuple[int, bytes]]) -> int | None:
-        """The deepest of ``(block index, chain hash)`` boundaries an earlier request held."""
+    def shared_boundary(self, boundaries: list[tuple[int, bytes, bytes]]) -> int | None:
+        """The deepest ``(block index, chain hash, next hash)`` boundary that earlier requests
+        held with something else after it: a prefix shared by different requests (a request
+        sent again, or a conversation's own history, does not count)."""
         with self._lock:
-            for index, chain_hash in hashes:
-                if self._boundaries.get(chain_hash, 0) > 0:
+            for index, chain_hash, next_hash in boundaries:
+                seen = self._boundaries.get(chain_hash)
+                if seen is not None and (seen == _DIVERGED or seen != next_hash):
                     return index
         return None
 
@@ -115,12 +126,16 @@ class PrefixMemory:
         tail: bytes | None,
         marked_tail: bool,
         now: float,
-        boundaries: tuple[bytes, ...] = (),
+        boundaries: tuple[tuple[bytes, bytes], ...] = (),
     ) -> None:
         """Record one request: its anchor use, its tail and its earlier message boundaries."""
         with self._lock:
-            for boundary in boundaries:
-                self._boundaries[boundary] = self._boundaries.get(boundary, 0) + 1
+            for boundary, following in boundaries:
+                seen = self._boundaries.get(boundary)
+                if seen is None:
+                    self._boundaries[boundary] = following
+                elif seen != following:
+                    self._boundaries[boundary] = _DIVERGED
                 self._boundaries.move_to_end(boundary)
             if anchor is not None:
                 stats = self._anchors.get(anchor)
@@ -130,7 +145,10 @@ class PrefixMemory:
                 else:
                     if stats.requests == 1:
                         self.reused_anchors += 1
-                    stats.longest_gap = max(stats.longest_gap, now - stats.last_seen)
+                    gap = now - stats.last_seen
+                    stats.longest_gap = max(stats.longest_gap, gap)
+                    stats.within_5m += gap <= FIVE_MINUTES
+                    stats.within_1h += gap <= ONE_HOUR
                     stats.last_seen = now
                     self._anchors.move_to_end(anchor)
                 stats.requests += 1

@@ -306,7 +306,10 @@ def _override_problem(name: str, value: Any) -> str | None:
     """Why an override value cannot work, or None."""
     if name == "caching":
         return None if isinstance(value, bool) else "must be True or False"
-    if name in ("min_tokens", "max_markers", "lookback_blocks"):
+    if name == "max_markers":
+        ok = isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 4
+        return None if ok else "must be an integer from 0 to 4 (Bedrock rejects more)"
+    if name in ("min_tokens", "lookback_blocks"):
         ok = isinstance(value, int) and not isinstance(value, bool) and value >= 0
         return None if ok else "must be a non-negative integer"
     if name == "ttls":

@@ -28,9 +28,15 @@ tails, and one-shot traffic with canned history stops paying it after 3 requests
 stable prefixes are almost never reused (per-call data in the system prompt), anchors are
 marked only from their second sighting.
 
-TTL: ``5m`` omits the field; ``1h`` marks everything 1h where the model and botocore allow it;
-``auto`` gives anchors 1h when calls sharing them were seen more than 5 minutes (and at most an
-hour) apart. TTLs never increase along tools -> system -> messages, the caller's included.
+Anchors pay only if their prefix comes back within the TTL. Once 3 requests were seen on a
+stable prefix, the planner keeps marking it only with a TTL whose observed reuse (the share of
+gaps between uses within 5 minutes, or within an hour) gives a positive expected saving:
+``p * (1 - read) - (1 - p) * (write - 1)`` in units of the input price. So traffic that comes
+back slower than the TTL stops paying write premiums after 3 requests.
+
+TTL: ``5m`` omits the field; ``1h`` gives the anchors 1h where the model and botocore allow it;
+``auto`` gives them whichever of 5m and 1h the observed gaps favour. Tails always use 5m.
+TTLs never increase along tools -> system -> messages, the caller's included.
 """
 
 from __future__ import annotations
@@ -128,15 +134,37 @@ def _tail_worth_marking(
     return None if multi_turn else "tail-unproven"
 
 
-def _anchor_ttl(policy: Policy, obs: Observations) -> str | None:
-    if not policy.one_hour_ok or policy.ttl == "5m":
-        return None
-    if policy.ttl == "1h":
-        return "1h"
+def _gain(p_read: float, prices: Prices | None, one_hour: bool) -> float:
+    """Expected saving per request, as a share of input price, of keeping an anchor marked
+    when a fraction ``p_read`` of requests come within its TTL (reads) and the rest write."""
+    if prices is None or prices.input <= 0:
+        read, write = 0.1, 2.0 if one_hour else 1.25
+    else:
+        write_price = (
+            prices.write_1h if one_hour and prices.write_1h is not None else prices.write_5m
+        )
+        read, write = prices.read / prices.input, write_price / prices.input
+    return p_read * (1.0 - read) - (1.0 - p_read) * (write - 1.0)
+
+
+def _anchor_choice(
+    policy: Policy, obs: Observations, prices: Prices | None
+) -> tuple[bool, str | None]:
+    """(mark the stable anchors?, their TTL). Until 3 requests were seen on a prefix, mark it
+    with the policy's TTL; after that, only with a TTL whose observed reuse pays for writes."""
     stats = obs.anchor
-    if stats is not None and FIVE_MINUTES < stats.longest_gap <= ONE_HOUR:
-        return "1h"
-    return None
+    wants_1h = policy.one_hour_ok and policy.ttl == "1h"
+    if stats is None or stats.requests < MIN_SAMPLES:
+        return True, "1h" if wants_1h else None
+    gaps = stats.requests - 1
+    options: dict[str | None, float] = {}
+    if not wants_1h:
+        options[None] = _gain(stats.within_5m / gaps, prices, one_hour=False)
+    if policy.one_hour_ok and policy.ttl in ("1h", "auto"):
+        options["1h"] = _gain(stats.within_1h / gaps, prices, one_hour=True)
+    ttl, gain = max(options.items(), key=lambda item: item[1])
+    free_writes = _gain(0.0, prices, one_hour=ttl == "1h") >= 0
+    return gain > 0 or free_writes, ttl
 
 
 def _order_ttls(prefix: Prefix, planned: list[PlannedMarker]) -> list[PlannedMarker]:
@@ -166,7 +194,7 @@ def plan(
     occupied = {m.after for m in prefix.markers}
     notes: list[str] = []
     candidates: list[PlannedMarker] = []
-    anchor_ttl = _anchor_ttl(policy, obs)
+    mark_anchors, anchor_ttl = _anchor_choice(policy, obs, prices)
 
     def consider(index: int | None, reason: str, ttl: str | None) -> None:
         if index is None:
@@ -183,6 +211,8 @@ def plan(
     new_anchor = obs.anchor is None or obs.anchor.requests == 0
     if obs.anchors_mostly_unused and new_anchor:
         notes.append("anchor-unproven")
+    elif not mark_anchors:
+        notes.append("anchor-reused-too-slowly")
     else:
         if "tools" in spec.sections:
             consider(_last_markable(prefix, "tools"), "tools-anchor", anchor_ttl)
@@ -200,25 +230,41 @@ def plan(
         consider(shared, "shared-prefix", anchor_ttl)
 
     tail = _last_markable(prefix, "messages") if "messages" in spec.sections else None
-    tail_marked = False
+    tail_wanted = False
     if tail is not None:
         why_not = _tail_worth_marking(policy, obs, break_even(prices), prefix.has_assistant_turn())
         if why_not is None:
-            before = len(candidates)
+            tail_wanted = True
             consider(tail, "tail", None)
-            tail_marked = len(candidates) > before or tail in {m.after for m in prefix.markers}
         else:
             notes.append(why_not)
 
-    previous = obs.previous_tail
-    if tail_marked and tail is not None and previous is not None and previous.marked:
-        distance = tail - previous.index
+    previous = _previous_tail_block(prefix, obs.previous_tail)
+    if tail_wanted and tail is not None and previous is not None:
         limit = max(0, spec.lookback_blocks - LOOKBACK_SAFETY)
-        in_range = 0 <= previous.index < len(prefix.blocks)
-        if distance > limit and in_range and prefix.blocks[previous.index].markable:
-            consider(previous.index, "previous-tail", None)
+        if tail - previous > limit:
+            consider(previous, "previous-tail", None)
 
     if len(candidates) > max(budget, 0):
         notes.append("over-budget")
         candidates = candidates[: max(budget, 0)]
+    caller_marked = {m.after for m in prefix.markers}
+    tail_marked = tail is not None and (
+        tail in caller_marked or any(m.reason == "tail" for m in candidates)
+    )
     return Plan(tuple(_order_ttls(prefix, candidates)), tuple(notes), tail, tail_marked)
+
+
+def _previous_tail_block(prefix: Prefix, previous: TailHit | None) -> int | None:
+    """Where the previous request's tail marker went: the last markable block of the message
+    that ended at ``previous.index`` (memory keys tails by their message end)."""
+    if previous is None or not previous.marked or not 0 <= previous.index < len(prefix.blocks):
+        return None
+    message = prefix.blocks[previous.index].path[0]
+    for index in range(previous.index, -1, -1):
+        block = prefix.blocks[index]
+        if block.section != "messages" or block.path[0] != message:
+            return None
+        if block.markable:
+            return index
+    return None

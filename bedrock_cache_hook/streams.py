@@ -11,6 +11,7 @@ nothing is buffered, ``close()`` passes through. The finish callback runs exactl
 from __future__ import annotations
 
 import threading
+import weakref
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
@@ -26,14 +27,32 @@ EventObserver = Callable[[Any], bool]
 FinishCallback = Callable[[bool, BaseException | None], None]
 
 
+class _Finisher:
+    """Runs the finish callback once; held apart from the stream so that a finalizer can run
+    it without keeping the stream alive."""
+
+    def __init__(self, on_finish: FinishCallback) -> None:
+        self._on_finish = on_finish
+        self._lock = threading.Lock()
+        self._done = False
+
+    def finish(self, completed: bool, error: BaseException | None) -> None:
+        with self._lock:
+            if self._done:
+                return
+            self._done = True
+        with guarded("stream finish"):
+            self._on_finish(completed, error)
+
+
 class ObservedEventStream(EventStream):  # type: ignore[misc]
     def __init__(self, inner: Any, on_event: EventObserver, on_finish: FinishCallback) -> None:
         # Deliberately no super().__init__(): all stream state stays in ``inner``.
         self._bch_inner = inner
         self._bch_on_event = on_event
-        self._bch_on_finish = on_finish
-        self._bch_lock = threading.Lock()
-        self._bch_finished = False
+        self._bch_finisher = _Finisher(on_finish)
+        # A stream dropped without iterating or closing still gets its one record.
+        weakref.finalize(self, self._bch_finisher.finish, False, None)
 
     def __getattr__(self, name: str) -> Any:
         # Only reached for attributes this wrapper lacks (the inner stream's internals).
@@ -42,12 +61,7 @@ class ObservedEventStream(EventStream):  # type: ignore[misc]
         return getattr(self._bch_inner, name)
 
     def _bch_finish(self, completed: bool, error: BaseException | None = None) -> None:
-        with self._bch_lock:
-            if self._bch_finished:
-                return
-            self._bch_finished = True
-        with guarded("stream finish"):
-            self._bch_on_finish(completed, error)
+        self._bch_finisher.finish(completed, error)
 
     def _bch_observe(self, event: Any) -> None:
         with guarded("stream event"):

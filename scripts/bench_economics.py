@@ -22,7 +22,12 @@ SHAPES: list[tuple[str, Shape]] = [
         lambda: workloads.one_shot(60, system_words=50, question_words=1500),
     ),
     ("one-shot with canned few-shot history", lambda: workloads.canned_history(60)),
+    ("one-shot, 10 minutes apart", lambda: workloads.one_shot(60, gap=600.0)),
     ("multi-turn chats (10 x 8 turns)", lambda: workloads.conversations(10, 8)),
+    (
+        "multi-turn chats, 10 minutes between turns",
+        lambda: workloads.conversations(10, 8, gap=600.0),
+    ),
     ("tool fan-out agent (12 rounds x 12 tools)", lambda: workloads.fan_out_agent(12)),
 ]
 

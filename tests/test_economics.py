@@ -55,3 +55,16 @@ def test_marking_the_tail_is_what_makes_an_agent_cheap() -> None:
         workloads.fan_out_agent(6), {"mode": "inject", "tail_policy": "never"}
     )
     assert hooked < anchors_only * 0.6
+
+
+@pytest.mark.parametrize(
+    "shape",
+    [lambda: workloads.one_shot(15, gap=600.0), lambda: workloads.conversations(3, 5, gap=600.0)],
+    ids=["one-shot", "chats"],
+)
+def test_traffic_slower_than_the_ttl_stops_paying_write_premiums(shape: Shape) -> None:
+    base = workloads.cost_of(shape(), None)
+    adaptive = workloads.cost_of(shape(), {"mode": "inject"})
+    always = workloads.cost_of(shape(), {"mode": "inject", "tail_policy": "always"})
+    assert adaptive <= base * 1.06  # only the 3-request learning period pays
+    assert always > base * 1.2

@@ -160,6 +160,7 @@ def test_dynamic_values_before_the_first_marker(value: str) -> None:
     request["system"][0] = {"text": request["system"][0]["text"] + " " + value}
     report = bch.audit("converse", request)
     [item] = [f for f in report.findings if f.code == "dynamic-prefix"]
+    assert item.location == "system[0]"
     assert value not in str(item)  # findings never quote the request
 
 

@@ -305,3 +305,26 @@ def test_log_level_setting_applies_and_is_validated() -> None:
             bch.install(log_level="LOUD")
     finally:
         logger.setLevel(previous)
+
+
+@pytest.mark.parametrize("kind", ["session", "client"])
+def test_uninstalling_a_target_hands_it_back_to_the_process_install(kind: str) -> None:
+    bch.install()
+    session = boto3.Session()
+    client = session.client("bedrock-runtime", region_name=REGION)
+    target: Any = session if kind == "session" else client
+    own = bch.Ledger()
+    bch.install(target, ledger=own)
+    bch.uninstall(target)
+    if kind == "session":
+        client = session.client("bedrock-runtime", region_name=REGION)
+    stubbed_converse(client)
+    assert own.records() == []
+    assert len(records()) == 1
+
+
+def test_a_bad_ledger_is_a_config_error() -> None:
+    with pytest.raises(bch.ConfigError, match="ledger"):
+        bch.install(ledger={})  # type: ignore[arg-type]
+    with pytest.raises(bch.ConfigError, match="max_markers"):
+        bch.install(model_overrides={"claude-sonnet-4-5": {"max_markers": 6}})

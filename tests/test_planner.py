@@ -79,23 +79,24 @@ def test_only_where_the_cumulative_prefix_reaches_the_minimum() -> None:
 def test_lone_first_message_gets_no_tail_until_continuation_is_learnt() -> None:
     p = prefix(system=[2000], messages=[("user", [300])])
     assert placed(p) == [(0, None, "system-anchor")]
-    learnt = Observations(anchor=AnchorStats(requests=10, continued=8))
+    learnt = Observations(anchor=AnchorStats(requests=10, continued=8, within_5m=9))
     assert placed(p, obs=learnt) == [(0, None, "system-anchor"), (1, None, "tail")]
-    one_shot = Observations(anchor=AnchorStats(requests=10, continued=1))
+    one_shot = Observations(anchor=AnchorStats(requests=10, continued=1, within_5m=9))
     assert placed(p, obs=one_shot) == [(0, None, "system-anchor")]
 
 
 def test_canned_history_stops_getting_tails_once_learnt_one_shot() -> None:
     p = prefix(system=[2000], messages=conversation(3))
     assert [r for *_, r in placed(p)] == ["system-anchor", "tail"]
-    learnt = Observations(anchor=AnchorStats(requests=5, continued=0))
+    learnt = Observations(anchor=AnchorStats(requests=5, continued=0, within_5m=4))
     assert [r for *_, r in placed(p, obs=learnt)] == ["system-anchor"]
 
 
 def test_verified_continuation_always_gets_the_tail() -> None:
     p = prefix(system=[2000], messages=conversation(2))
     obs = Observations(
-        previous_tail=TailHit(1, 0.0, True), anchor=AnchorStats(requests=10, continued=0)
+        previous_tail=TailHit(1, 0.0, True),
+        anchor=AnchorStats(requests=10, continued=0, within_5m=9),
     )
     assert [r for *_, r in placed(p, obs=obs)] == ["system-anchor", "tail"]
 
@@ -178,8 +179,8 @@ def test_ttl_1h_and_auto() -> None:
     # 1h asked, but the model or botocore cannot: stay on the default
     assert {ttl for _, ttl, _ in placed(p, Policy(ttl="1h", one_hour_ok=False))} == {None}
     auto = Policy(ttl="auto", one_hour_ok=True)
-    short_gaps = Observations(anchor=AnchorStats(requests=5, continued=4, longest_gap=120))
-    long_gaps = Observations(anchor=AnchorStats(requests=5, continued=4, longest_gap=900))
+    short_gaps = Observations(anchor=AnchorStats(requests=5, continued=4, within_5m=4, within_1h=4))
+    long_gaps = Observations(anchor=AnchorStats(requests=5, continued=4, within_5m=0, within_1h=4))
     assert {ttl for _, ttl, _ in placed(p, auto, short_gaps)} == {None}
     assert [ttl for _, ttl, _ in placed(p, auto, long_gaps)] == ["1h", "1h", None]
 
@@ -246,6 +247,54 @@ def test_shared_message_prefix_becomes_an_anchor() -> None:
 
 def test_memory_reports_the_deepest_shared_boundary() -> None:
     memory = PrefixMemory()
-    memory.remember(anchor=None, tail=b"Q1", marked_tail=False, now=0.0, boundaries=(b"B1", b"B2"))
-    assert memory.shared_boundary([(9, b"B9"), (6, b"B2"), (3, b"B1")]) == 6
-    assert memory.shared_boundary([(9, b"B9")]) is None
+    memory.remember(
+        anchor=None,
+        tail=b"Q1",
+        marked_tail=False,
+        now=0.0,
+        boundaries=((b"B1", b"x1"), (b"B2", b"x2")),
+    )
+    # B2 followed by something else than before: shared by different requests
+    assert memory.shared_boundary([(9, b"B9", b"y"), (6, b"B2", b"y2"), (3, b"B1", b"y1")]) == 6
+    # the same request again (same content after each boundary): nothing is shared
+    assert memory.shared_boundary([(6, b"B2", b"x2"), (3, b"B1", b"x1")]) is None
+    assert memory.shared_boundary([(9, b"B9", b"y")]) is None
+    memory.remember(
+        anchor=None, tail=b"Q2", marked_tail=False, now=1.0, boundaries=((b"B1", b"other"),)
+    )
+    assert memory.shared_boundary([(3, b"B1", b"x1")]) == 3  # diverged once: stays shared
+
+
+def test_anchors_stop_when_reuse_comes_slower_than_the_ttl() -> None:
+    p = prefix(system=[2000], messages=[("user", [300])])
+    slow = Observations(anchor=AnchorStats(requests=6, within_5m=0, within_1h=5))
+    assert placed(p, obs=slow) == []
+    assert (
+        "anchor-reused-too-slowly"
+        in plan(p, SONNET, Policy(), slow, PRICES["claude-sonnet-4-5"]).notes
+    )
+    # where 1h is allowed, "auto" keeps the anchor with a 1h TTL instead
+    assert placed(p, Policy(ttl="auto", one_hour_ok=True), slow) == [(0, "1h", "system-anchor")]
+    # reuse within the hour but rarer than break-even for 1h writes: no anchor either
+    rare = Observations(anchor=AnchorStats(requests=11, within_5m=0, within_1h=3))
+    assert placed(p, Policy(ttl="auto", one_hour_ok=True), rare) == []
+    # Nova writes cost nothing extra: its anchors stay
+    assert [r for *_, r in placed(p, obs=slow, spec=NOVA)] == ["system-anchor", "tail"]
+
+
+def test_tail_marked_only_if_the_tail_marker_survived_the_budget() -> None:
+    p = prefix(
+        tools=[1200], system=[1500], messages=conversation(3), markers=[(3, None), (4, None)]
+    )
+    result = plan(p, SONNET, Policy(tail="always"), Observations(), PRICES["claude-sonnet-4-5"])
+    assert [m.reason for m in result.add] == ["tools-anchor", "system-anchor"]
+    assert result.tail_marked is False
+    assert "over-budget" in result.notes
+
+
+def test_previous_tail_walks_back_to_the_block_that_carried_the_marker() -> None:
+    # the previous request's last message ended with a reasoning block (unmarkable)
+    messages: list[Msg] = [("user", [100, 100]), ("assistant", [50] * 12), ("user", [50] * 12)]
+    p = prefix(system=[2000], messages=messages, kinds={2: "reasoning"})
+    obs = Observations(previous_tail=TailHit(2, 0.0, True))
+    assert (1, None, "previous-tail") in placed(p, obs=obs)

@@ -291,3 +291,19 @@ def test_failing_internal_does_not_change_the_callers_call(
         assert [r.completed for r in bch.get_ledger().records()] == [False] * 3
     else:
         assert bch.get_ledger().records() == []
+
+
+def test_stream_dropped_without_iterating_is_still_recorded_once() -> None:
+    import gc
+
+    bch.install()
+    c = client()
+    respond_with(c, lambda request: stream_response(converse_stream_frames()))
+    response = c.converse_stream(**converse_params())
+    assert bch.get_ledger().records() == []
+    del response
+    gc.collect()
+    record = only_record()
+    assert record.completed is False
+    gc.collect()
+    assert len(bch.get_ledger().records()) == 1

@@ -61,12 +61,16 @@ def _assistant(text: str) -> dict[str, Any]:
 
 
 def one_shot(
-    requests: int, system_words: int = 2500, question_words: int = 400, model_id: str = MODEL_ID
+    requests: int,
+    system_words: int = 2500,
+    question_words: int = 400,
+    model_id: str = MODEL_ID,
+    gap: float = 2.0,
 ) -> Iterator[Call]:
     """Independent questions on one shared system prompt: nothing is ever continued."""
     for i in range(requests):
         yield (
-            2.0,
+            gap,
             _request(system_words, [_user(f"q{i} " + words(question_words, i + 1))], model_id),
         )
 
@@ -84,14 +88,14 @@ def canned_history(
 
 
 def conversations(
-    count: int, turns: int, system_words: int = 2500, model_id: str = MODEL_ID
+    count: int, turns: int, system_words: int = 2500, model_id: str = MODEL_ID, gap: float = 20.0
 ) -> Iterator[Call]:
-    """Multi-turn chats on one system prompt, one after the other, 20 s between turns."""
+    """Multi-turn chats on one system prompt, one after the other, ``gap`` s between turns."""
     for c in range(count):
         history: list[dict[str, Any]] = []
         for t in range(turns):
             history = [*history, _user(f"c{c}t{t} " + words(120, c * 31 + t))]
-            yield 20.0, _request(system_words, history, model_id)
+            yield gap, _request(system_words, history, model_id)
             history = [*history, _assistant(words(180, c * 17 + t + 5))]
 
 
