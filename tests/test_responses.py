@@ -19,6 +19,7 @@ from bedrock_cache_hook.sim.eventstream import encode_exception
 from tests.support import (
     REGION,
     USAGE,
+    agent_request,
     converse_params,
     converse_response,
     converse_stream_frames,
@@ -250,8 +251,8 @@ def test_failing_internal_does_not_change_the_callers_call(
 
     def call(c: Any) -> Any:
         if stream:
-            return list(c.converse_stream(**converse_params())["stream"])
-        result = c.converse(**converse_params())
+            return list(c.converse_stream(**agent_request())["stream"])
+        result = c.converse(**agent_request())
         result.pop("ResponseMetadata")
         return result
 
@@ -269,6 +270,13 @@ def test_failing_internal_does_not_change_the_callers_call(
 
     plain_client, plain_sent = make()
     expected = call(plain_client)
+    # with a working hook the request *would* change: the restore below is not vacuous
+    bch.install()
+    working_client, working_sent = make()
+    call(working_client)
+    assert b"cachePoint" in working_sent[0].body
+    bch.uninstall()
+    bch.get_ledger().clear()
     bch.install()
     # "audit" breaks after the markers were applied: the request must be restored.
     target = {
@@ -281,7 +289,10 @@ def test_failing_internal_does_not_change_the_callers_call(
         c, sent = make()
         for _ in range(3):
             assert call(c) == expected
-    assert [r.body for r in sent] == [plain_sent[0].body] * 3
+    # a request-side failure sends what the caller made; a response-side one changes nothing
+    # about the (injected) request
+    wire = plain_sent[0].body if where != "response" else working_sent[0].body
+    assert [r.body for r in sent] == [wire] * 3
     assert "secret prompt text" not in caplog.text
     assert "RuntimeError" in caplog.text
     assert len(caplog.records) == 1  # once per kind, not once per call
