@@ -48,6 +48,15 @@ def internal_error_count() -> int:
     return _state.count
 
 
+def text_free_traceback(exc: BaseException) -> str:
+    """File, line and function of each frame: no source lines and no exception message,
+    because either can quote request data."""
+    return "\n".join(
+        f"  {frame.filename}:{frame.lineno} in {frame.name}"
+        for frame in traceback.extract_tb(exc.__traceback__)
+    )
+
+
 @contextmanager
 def guarded(where: str) -> Iterator[None]:
     """Run a hook body; on an internal error log it (once per kind) and carry on."""
@@ -64,11 +73,7 @@ def guarded(where: str) -> Iterator[None]:
             first = kind not in _state.reported
             _state.reported.add(kind)
         if first:
-            # File, line and function only: source lines and messages stay out of logs.
-            frames = "\n".join(
-                f"  {frame.filename}:{frame.lineno} in {frame.name}"
-                for frame in traceback.extract_tb(exc.__traceback__)
-            )
+            frames = text_free_traceback(exc)
             logger.error(
                 "internal error in %s (%s); the Bedrock call proceeds as if the hook were not "
                 "installed. Please report this. Traceback (message omitted: it may quote "

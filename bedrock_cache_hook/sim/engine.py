@@ -35,6 +35,7 @@ from email.utils import formatdate
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from .._guard import text_free_traceback
 from .cache import CacheStore
 from .converse_wire import as_map, parse_converse
 from .errors import SERVER_ERROR, UNKNOWN_OPERATION, SimError
@@ -219,8 +220,14 @@ class Engine:
             return error_response(
                 error.status, error.code, error.message, call.request_id, call.date
             )
-        except Exception:  # a simulator bug must not hang or crash a transport
-            logger.exception("the simulator failed to answer a %s request", call.operation)
+        except Exception as exc:  # a simulator bug must not hang or crash a transport
+            logger.error(
+                "the simulator failed to answer a %s request (%s); traceback, message "
+                "omitted (it may quote the request):\n%s",
+                call.operation,
+                type(exc).__qualname__,
+                text_free_traceback(exc),
+            )
             code = "InternalServerException"
             self._record(replace(log, status=500, error_code=code))
             return error_response(500, code, SERVER_ERROR, call.request_id, call.date)
