@@ -6,13 +6,13 @@ bedrock_cache_hook.install()        # every bedrock-runtime client created from 
 
 from ._request import audit
 from ._version import __version__
+from .catalog import AS_OF as PRICES_AS_OF
+from .catalog import ModelSpec, parse_model_id, resolve
 from .config import MODES, Settings
 from .errors import BedrockCacheHookError, CacheAuditError, ConfigError
 from .findings import AuditReport, Finding, MarkerInfo
 from .install import install, is_installed, uninstall
 from .ledger import CallRecord, Ledger, ModelSummary, Summary, get_ledger
-from .models import ModelSpec, parse_model_id, resolve
-from .pricing import PRICES_AS_OF
 from .usage import Usage
 
 __all__ = [

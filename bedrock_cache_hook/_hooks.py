@@ -17,10 +17,10 @@ from typing import Any
 from ._guard import guarded
 from ._operations import OPERATIONS, Operation, _error_code
 from ._request import RequestOutcome, RequestProcessor
+from .catalog import cost
 from .config import Settings
 from .errors import CacheAuditError
 from .ledger import CallRecord, Ledger, classify, get_ledger
-from .pricing import cost
 from .usage import NO_USAGE, Usage
 
 SERVICE = "bedrock-runtime"

@@ -21,6 +21,7 @@ from typing import Any, Protocol
 
 import botocore.session
 
+from .catalog import ModelSpec, Resolution, resolve
 from .config import Settings
 from .dialects import converse
 from .dialects.body import encode
@@ -28,7 +29,6 @@ from .dialects.invoke import InvokeRequest
 from .errors import CacheAuditError
 from .findings import AuditReport, Finding, MarkerInfo, check
 from .memory import PrefixMemory
-from .models import ModelSpec, Resolution, resolve
 from .planner import FIVE_MINUTES, Observations, PlannedMarker, Policy, plan
 from .prefix import Block, Prefix
 

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from .models import ModelSpec, Resolution
+from .catalog import ModelSpec, Resolution
 from .prefix import TTL_ORDER, Marker, Prefix, location
 
 __all__ = ["AuditReport", "Finding", "MarkerInfo", "Severity", "check"]
@@ -63,6 +63,10 @@ RULES: dict[str, tuple[Severity, str]] = {
         "BEDROCK_CACHE_HOOK_MODEL_ALIASES",
     ),
     "unknown-model": ("warning", "map it with model_aliases, or describe it with model_overrides"),
+    "model-inferred": (
+        "info",
+        "nothing to do; to pin the rules, describe the model with model_overrides",
+    ),
     "dynamic-prefix": ("warning", "move per-call values (times, ids) after the last stable marker"),
     "no-stable-anchor": ("warning", "mark the end of system (and tools) too, not only the tail"),
     "prefix-below-minimum": ("info", "nothing to do: the whole prompt is under the model minimum"),
@@ -210,6 +214,14 @@ def check(
             MarkerInfo(loc, m.ttl, prefix.tokens_through(m.after), False)
             for m, loc in zip(markers, locate, strict=True)
         ]
+    if resolution.inferred and resolution.entry is not None:
+        findings.append(
+            finding(
+                "model-inferred",
+                f"{resolution.ref.raw!r} is not in the catalog: using the rules of its nearest "
+                f"listed model, {resolution.entry.family}",
+            )
+        )
     if markers and not cache_point_known:
         findings.append(
             finding(

@@ -43,10 +43,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .catalog import ModelSpec, Prices
 from .memory import AnchorStats, TailHit
-from .models import ModelSpec
 from .prefix import TTL_ORDER, Prefix
-from .pricing import Prices
 
 __all__ = ["Observations", "Plan", "PlannedMarker", "Policy", "plan"]
 

@@ -141,7 +141,9 @@ def test_markers_on_a_model_that_cannot_cache() -> None:
 
 def test_unmapped_and_unknown_models() -> None:
     assert codes(agent_request(APP_PROFILE)) == ["unmapped-model-id"]
-    assert codes(agent_request("anthropic.claude-future-9-v1:0")) == ["unknown-model"]
+    assert codes(agent_request("vendorx.future-9-v1:0")) == ["unknown-model"]
+    # a Claude line the catalog has never seen borrows the nearest rules: audited, not ignored
+    assert codes(agent_request("anthropic.claude-future-9-v1:0")) == ["model-inferred", "no-marker"]
     mapped = bch.audit("converse", marked(APP_PROFILE), model_aliases={APP_PROFILE: SONNET_45})
     assert mapped.will_cache
 

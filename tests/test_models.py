@@ -3,8 +3,7 @@ from __future__ import annotations
 import pytest
 
 import bedrock_cache_hook as bch
-from bedrock_cache_hook.models import parse_model_id, resolve
-from bedrock_cache_hook.pricing import PRICES
+from bedrock_cache_hook.catalog import PRICES, parse_model_id, resolve
 
 SONNET = "anthropic.claude-sonnet-4-5-20250929-v1:0"
 

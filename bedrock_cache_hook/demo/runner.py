@@ -12,10 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from ..catalog import cost, resolve
 from ..install import install, uninstall
 from ..ledger import CallRecord, Ledger, Status, classify
-from ..models import resolve
-from ..pricing import cost
 from ..sim import Simulator
 from ..usage import Usage
 from . import scenario

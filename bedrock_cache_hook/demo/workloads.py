@@ -9,10 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from ..catalog import cost, resolve
 from ..install import install, uninstall
 from ..ledger import Ledger
-from ..models import resolve
-from ..pricing import cost
 from ..sim import Simulator
 
 Call = tuple[float, dict[str, Any]]

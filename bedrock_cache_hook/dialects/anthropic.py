@@ -19,8 +19,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from ..catalog import ModelSpec
 from ..findings import Finding, finding
-from ..models import ModelSpec
 from ..planner import PlannedMarker
 from ..prefix import Block, Marker, Prefix, Section, digest, dynamic_kind, location
 from ..tokens import document_tokens, image_tokens, json_tokens, text_tokens

@@ -14,8 +14,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ..catalog import ModelSpec
+from ..catalog.betas import CACHING_BETAS
 from ..findings import Finding, finding
-from ..models import CACHING_BETAS, ModelSpec
 from ..prefix import Prefix
 
 __all__ = ["add", "findings", "needed"]

@@ -12,7 +12,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ..models import ModelSpec
+from ..catalog import ModelSpec
 from ..planner import PlannedMarker
 from ..prefix import Block, Marker, Prefix, Section, digest, dynamic_kind, location
 from ..tokens import document_tokens, image_tokens, json_tokens, text_tokens

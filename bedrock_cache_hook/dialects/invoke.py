@@ -13,8 +13,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ..catalog import ModelSpec, Resolution
 from ..findings import Finding, finding
-from ..models import ModelSpec, Resolution
 from ..planner import PlannedMarker
 from ..prefix import Block, Prefix
 from . import anthropic, betas, nova
