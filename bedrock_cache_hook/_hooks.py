@@ -20,6 +20,8 @@ from ._request import RequestOutcome, RequestProcessor
 from .catalog import cost
 from .config import Settings
 from .errors import CacheAuditError
+from .findings import finding
+from .healing import Feature, caller_body, rejected_feature
 from .ledger import CallRecord, Ledger, classify, get_ledger
 from .usage import NO_USAGE, Usage
 
@@ -38,6 +40,8 @@ class CallState:
     timestamp: float
     started: float
     outcome: RequestOutcome = field(default_factory=RequestOutcome)
+    #: (rejection code, feature) once a rejection of what we added was healed by a resend
+    healing: tuple[str, Feature] | None = None
 
 
 class Installation:
@@ -65,6 +69,7 @@ class Installation:
         for name in OPERATIONS:
             for event, handler in (
                 ("provide-client-params", self.on_provide_client_params),
+                ("needs-retry", self.on_needs_retry),
                 ("after-call", self.on_after_call),
                 ("after-call-error", self.on_after_call_error),
             ):
@@ -124,6 +129,34 @@ class Installation:
             return None
         return state
 
+    def on_needs_retry(self, *, response: Any, request_dict: Any, **_: Any) -> int | None:
+        """Bedrock rejected what we added: resend the caller's own request, at once.
+
+        Runs before botocore's own retry handler (more specific events first); that one
+        does not retry these errors, so returning 0 makes the one extra attempt.
+        """
+        with guarded("heal"):
+            context = request_dict.get("context") if isinstance(request_dict, dict) else None
+            state = self._state(context)
+            if state is None or state.healing is not None or not isinstance(response, tuple):
+                return None
+            http_response, parsed = response
+            if getattr(http_response, "status_code", 200) < 400 or not isinstance(parsed, dict):
+                return None
+            error = parsed.get("Error")
+            error = error if isinstance(error, Mapping) else {}
+            code, message = error.get("Code"), error.get("Message")
+            feature = rejected_feature(code, message, state.outcome.added)
+            if feature is None:
+                return None
+            body = caller_body(request_dict.get("body"), state.outcome.added)
+            if body is None:
+                return None
+            request_dict["body"] = body
+            state.healing = (str(code), feature)
+            return 0
+        return None
+
     def on_after_call(
         self, *, http_response: Any, parsed: Any, context: dict[str, Any], **_: Any
     ) -> None:
@@ -132,6 +165,8 @@ class Installation:
             if state is None or not isinstance(parsed, dict):
                 return
             context.pop(CONTEXT_KEY, None)
+            if state.healing is not None:
+                self._healed(state, http_response, parsed)
             status_code = getattr(http_response, "status_code", 200)
             request_id = _request_id(parsed)
             if not isinstance(status_code, int) or status_code >= 300:
@@ -178,6 +213,29 @@ class Installation:
                 request_id=None,
             )
 
+    def _healed(self, state: CallState, http_response: Any, parsed: dict[str, Any]) -> None:
+        """After the resend: learn the refusal if the caller's own request went through, and
+        make the record describe what was actually sent."""
+        assert state.healing is not None
+        code, feature = state.healing
+        metadata = parsed.get("ResponseMetadata")
+        if isinstance(metadata, dict) and isinstance(metadata.get("RetryAttempts"), int):
+            metadata["RetryAttempts"] = max(0, metadata["RetryAttempts"] - 1)
+        outcome = state.outcome
+        outcome.markers -= outcome.added.markers
+        outcome.injected = 0
+        succeeded = getattr(http_response, "status_code", 200) < 300
+        if succeeded:
+            self.processor.rejections.learn(state.model_id, feature)
+        outcome.findings.append(
+            finding(
+                "healed",
+                f"Bedrock rejected the {_FEATURES[feature]} the hook added ({code}); the "
+                "caller's own request was sent instead"
+                + (" and they are no longer added for this model" if succeeded else ""),
+            )
+        )
+
     def _record(
         self,
         state: CallState,
@@ -212,8 +270,17 @@ class Installation:
             server_latency_ms=server_latency_ms,
             cost_usd=cost_usd,
             cost_without_cache_usd=cost_without_cache_usd,
+            healed=state.healing[0] if state.healing is not None else None,
         )
         self.ledger.append(record)
+
+
+_FEATURES = {
+    "caching": "cache markers",
+    "ttl-1h": "1h TTLs",
+    "tools": "tool markers",
+    "beta": "anthropic_beta flags",
+}
 
 
 def _dollars(outcome: RequestOutcome, usage: Usage) -> tuple[float, float]:

@@ -12,6 +12,7 @@ is the same for all: parse -> plan -> apply (copy-on-write) -> commit -> check.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 import threading
@@ -28,6 +29,7 @@ from .dialects.body import encode
 from .dialects.invoke import InvokeRequest
 from .errors import CacheAuditError
 from .findings import AuditReport, Finding, MarkerInfo, check
+from .healing import Added, Rejections
 from .memory import PrefixMemory
 from .planner import FIVE_MINUTES, Observations, PlannedMarker, Policy, plan
 from .prefix import Block, Prefix
@@ -45,6 +47,8 @@ class RequestOutcome:
     findings: list[Finding] = field(default_factory=list)
     #: the TTL the request's writes are billed at when the response gives no split
     write_ttl: str = "5m"
+    #: what the hook added, so that a rejection of it can be healed
+    added: Added = field(default_factory=Added)
 
 
 class WireRequest(Protocol):
@@ -67,7 +71,9 @@ class WireRequest(Protocol):
 
     def apply(self, prefix: Prefix, markers: Sequence[PlannedMarker]) -> None: ...
 
-    def finish(self, spec: ModelSpec, prefix: Prefix) -> None: ...
+    def finish(self, spec: ModelSpec, prefix: Prefix) -> bool:
+        """After planning: add what the markers need besides themselves; True if anything."""
+        ...
 
     def findings(self, resolution: Resolution, prefix: Prefix) -> list[Finding]: ...
 
@@ -81,6 +87,7 @@ class ConverseRequest:
         self.params: dict[str, Any] = dict(params)
         self.cache_point_known, self.ttl_known = converse.features(operation_model)
         self.changes: dict[str, Any] = {}
+        self.inserted: tuple[tuple[tuple[str | int, ...], int], ...] = ()
 
     readable = True
 
@@ -97,9 +104,10 @@ class ConverseRequest:
         changes = converse.apply(self.params, prefix, markers)
         self.params.update(changes)
         self.changes.update(changes)
+        self.inserted = converse.inserted(prefix, markers)
 
-    def finish(self, spec: ModelSpec, prefix: Prefix) -> None:
-        return None
+    def finish(self, spec: ModelSpec, prefix: Prefix) -> bool:
+        return False
 
     def findings(self, resolution: Resolution, prefix: Prefix) -> list[Finding]:
         return []
@@ -164,8 +172,51 @@ def _observe(memory: PrefixMemory, prefix: Prefix, now: float) -> tuple[Observat
 class RequestProcessor:
     def __init__(self) -> None:
         self.memory = PrefixMemory()
+        self.rejections = Rejections()
         self._logged: set[tuple[str, str | None, str]] = set()
         self._lock = threading.Lock()
+        self._resolved: dict[str, tuple[Settings, Resolution]] = {}
+
+    def resolve(self, model_id: str, settings: Settings) -> Resolution:
+        """``resolve()`` memoized per model id for these settings (bounded)."""
+        cached = self._resolved.get(model_id)
+        if cached is not None and cached[0] is settings:
+            return cached[1]
+        resolution = resolve(
+            model_id, settings.model_aliases, settings.model_overrides, settings.price_overrides
+        )
+        if len(self._resolved) >= _LOGGED_CAP:
+            self._resolved.clear()
+        self._resolved[model_id] = (settings, resolution)
+        self._announce(model_id, resolution)
+        return resolution
+
+    def _announce(self, model_id: str, resolution: Resolution) -> None:
+        """Once per model id: INFO for inferred rules, WARNING for a model left untouched."""
+        if resolution.inferred and resolution.entry is not None:
+            if self._first(("model-inferred", None, model_id)):
+                logger.info(
+                    "bedrock_cache_hook: %s is not in the catalog; caching it with the rules "
+                    "of %s (inferred)",
+                    model_id,
+                    resolution.entry.family,
+                )
+        elif resolution.problem is not None and self._first((resolution.problem, None, model_id)):
+            logger.warning(
+                "bedrock_cache_hook: %s: %s; its requests are left untouched (%s)",
+                model_id,
+                "no model behind this id (map it with model_aliases)"
+                if resolution.problem == "unmapped-model-id"
+                else "a model the catalog does not know",
+                resolution.problem,
+            )
+
+    def _first(self, key: tuple[str, str | None, str]) -> bool:
+        with self._lock:
+            if key in self._logged or len(self._logged) >= _LOGGED_CAP:
+                return False
+            self._logged.add(key)
+            return True
 
     def process(
         self,
@@ -180,29 +231,36 @@ class RequestProcessor:
         model_id = params.get("modelId")
         if not isinstance(model_id, str):
             return RequestOutcome()
-        resolution = resolve(
-            model_id, settings.model_aliases, settings.model_overrides, settings.price_overrides
-        )
+        resolution = self.resolve(model_id, settings)
         spec = resolution.spec
         request = open_request(operation, params, operation_model, spec)
         if request is None:  # pragma: no cover - the operation check above rules it out
             return RequestOutcome()
         blocks: dict[int, Block] = {}
         prefix, locations = request.parse(spec, blocks)
-        injected = 0
-        if settings.mode == "inject" and spec is not None and spec.caching and request.injectable:
+        added = Added()
+        # what Bedrock refused for this model id is never sent again by this installation
+        usable = self.rejections.restrict(model_id, spec) if spec is not None else None
+        if (
+            settings.mode == "inject"
+            and usable is not None
+            and usable.caching
+            and request.injectable
+        ):
             policy = Policy(
                 ttl=settings.ttl,
                 tail=settings.tail_policy,
-                one_hour_ok=request.ttl_known and spec.supports_ttl("1h"),
+                one_hour_ok=request.ttl_known and usable.supports_ttl("1h"),
             )
             observations, anchor = _observe(self.memory, prefix, now)
-            result = plan(prefix, spec, policy, observations, resolution.prices)
+            result = plan(prefix, usable, policy, observations, resolution.prices)
+            caller_body = params.get("body")
             if result.add:
                 request.apply(prefix, result.add)
-                injected = len(result.add)
+                added = _added(request, prefix, result.add, caller_body)
                 prefix, locations = request.parse(spec, blocks)
-            request.finish(spec, prefix)
+            if request.finish(usable, prefix):
+                added = dataclasses.replace(added, betas=True, invoke=True, caller_body=caller_body)
             request.commit(params)
             ends = prefix.message_ends()
             self.memory.remember(
@@ -216,11 +274,12 @@ class RequestProcessor:
         outcome = RequestOutcome(
             resolution=resolution,
             markers=len(prefix.markers),
-            injected=injected,
+            injected=added.markers,
             findings=findings,
             write_ttl="1h"
             if prefix.markers and all(m.ttl == "1h" for m in prefix.markers)
             else "5m",
+            added=added,
         )
         self._report(settings, model_id, findings)
         return outcome
@@ -292,6 +351,21 @@ def audit(
     prefix, locations = request.parse(resolution.spec)
     findings, markers = audit_request(request, prefix, resolution, locations)
     return AuditReport(model_id, tuple(markers), tuple(findings))
+
+
+def _added(
+    request: WireRequest, prefix: Prefix, markers: Sequence[PlannedMarker], caller_body: Any
+) -> Added:
+    """What applying ``markers`` added, for healing a rejection of it."""
+    invoke = not isinstance(request, ConverseRequest)
+    return Added(
+        markers=len(markers),
+        one_hour=any(m.ttl == "1h" for m in markers),
+        tools=any(prefix.blocks[m.after].section == "tools" for m in markers),
+        inserted=request.inserted if isinstance(request, ConverseRequest) else (),
+        caller_body=caller_body if invoke else None,
+        invoke=invoke,
+    )
 
 
 def prefix_tail_hash(prefix: Prefix) -> bytes | None:

@@ -63,6 +63,11 @@ RULES: dict[str, tuple[Severity, str]] = {
         "BEDROCK_CACHE_HOOK_MODEL_ALIASES",
     ),
     "unknown-model": ("warning", "map it with model_aliases, or describe it with model_overrides"),
+    "healed": (
+        "warning",
+        "nothing to do: the hook stopped adding what Bedrock refused; report the model id so "
+        "the catalog can be corrected",
+    ),
     "model-inferred": (
         "info",
         "nothing to do; to pin the rules, describe the model with model_overrides",

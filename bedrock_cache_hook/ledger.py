@@ -73,6 +73,9 @@ class CallRecord:
     #: what the call cost, and what the same tokens would have cost with no caching at all
     cost_usd: float = 0.0
     cost_without_cache_usd: float = 0.0
+    #: the rejection code when Bedrock refused what the hook added and the caller's own
+    #: request was sent instead (self-healing); None otherwise
+    healed: str | None = None
 
     @property
     def total_input_tokens(self) -> int:

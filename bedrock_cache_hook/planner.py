@@ -105,10 +105,13 @@ def break_even(prices: Prices | None) -> float:
     return premium / saving if saving > 0 else 1.0
 
 
-def _last_markable(prefix: Prefix, section: str) -> int | None:
+def _last_markable(prefix: Prefix, section: str, cap: int | None = None) -> int | None:
+    """The section's last block that may carry a marker (within ``cap`` cached tokens)."""
     for index in range(len(prefix.blocks) - 1, -1, -1):
         block = prefix.blocks[index]
-        if block.section == section and block.markable:
+        if block.section != section or not block.markable:
+            continue
+        if cap is None or prefix.cumulative[index] <= cap:
             return index
     return None
 
@@ -204,6 +207,9 @@ def plan(
         if prefix.tokens_through(index) < spec.min_tokens:
             notes.append(f"{reason}-below-minimum")
             return
+        if spec.max_cached_tokens is not None and prefix.cumulative[index] > spec.max_cached_tokens:
+            notes.append(f"{reason}-over-cache-cap")
+            return
         occupied.add(index)
         candidates.append(PlannedMarker(index, ttl, reason))
 
@@ -228,7 +234,9 @@ def plan(
     ):
         consider(shared, "shared-prefix", anchor_ttl)
 
-    tail = _last_markable(prefix, "messages") if "messages" in spec.sections else None
+    # past Nova's cap on cached tokens a checkpoint caches nothing: the tail moves back
+    cap = spec.max_cached_tokens
+    tail = _last_markable(prefix, "messages", cap) if "messages" in spec.sections else None
     tail_wanted = False
     if tail is not None:
         why_not = _tail_worth_marking(policy, obs, break_even(prices), prefix.has_assistant_turn())

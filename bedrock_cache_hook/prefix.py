@@ -14,6 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+from .catalog import ModelSpec
+
 Section = Literal["tools", "system", "messages"]
 TTL_ORDER = {"5m": 0, "1h": 1}
 
@@ -76,11 +78,14 @@ class Marker:
 class Prefix:
     blocks: tuple[Block, ...]
     markers: tuple[Marker, ...]
+    #: tokens the service puts in front of the first block (Claude's tool-use system prompt
+    #: when tools are sent): they count toward every cumulative prefix
+    base_tokens: int = 0
     cumulative: tuple[int, ...] = field(init=False)
     chain: tuple[bytes, ...] = field(init=False)
 
     def __post_init__(self) -> None:
-        total = 0
+        total = self.base_tokens
         running = b""
         cumulative: list[int] = []
         chain: list[bytes] = []
@@ -120,6 +125,13 @@ class Prefix:
 
     def has_assistant_turn(self) -> bool:
         return any(b.role == "assistant" for b in self.blocks if b.section == "messages")
+
+
+def tool_prompt_tokens(spec: ModelSpec | None, blocks: Sequence[Block]) -> int:
+    """The tool-use system prompt the model's service adds when the request has tools."""
+    if spec is None or not blocks or blocks[0].section != "tools":
+        return 0
+    return spec.tool_prompt_tokens
 
 
 def location(section: Section, path: Sequence[int], tools_key: str = "toolConfig.tools") -> str:

@@ -6,7 +6,9 @@ import argparse
 import sys
 from typing import Any
 
-from . import report
+from ..sim.errors import SimError
+from ..sim.models import resolve_model
+from . import report, scenario
 from .runner import run_demo
 
 
@@ -21,17 +23,32 @@ def add_demo_command(commands: Any) -> None:
         ),
     )
     parser.add_argument("--json", action="store_true", help="print machine-readable JSON only")
+    parser.add_argument(
+        "--model-id",
+        metavar="ID",
+        default=scenario.MODEL_ID,
+        help=f"model id to run the session on, any id form (default: {scenario.MODEL_ID})",
+    )
     parser.set_defaults(handler=_run)
 
 
 def _run(args: argparse.Namespace) -> int:
+    try:
+        resolve_model(args.model_id)
+    except SimError as error:
+        print(
+            f"bedrock-cache-hook demo: the simulator does not serve {args.model_id!r}: "
+            f"{error.message}",
+            file=sys.stderr,
+        )
+        return 2
     if args.json:
-        report.write_json(run_demo(), sys.stdout)
+        report.write_json(run_demo(model_id=args.model_id), sys.stdout)
         return 0
     print("bedrock-cache-hook demo: one agent session, without and with the hook", flush=True)
 
     def progress(run: str, row: Any, total: int) -> None:
         print(report.progress_line(run, row, total), flush=True)
 
-    report.write_text(run_demo(progress), sys.stdout)
+    report.write_text(run_demo(progress, args.model_id), sys.stdout)
     return 0

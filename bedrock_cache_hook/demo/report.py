@@ -43,7 +43,7 @@ def write_text(result: DemoResult, out: TextIO) -> None:
     sizes = scenario.describe()
     print(file=out)
     print(
-        f"Session: {sizes['calls']} calls to {scenario.MODEL_ID}, a {sizes['system_chars']:,}-"
+        f"Session: {sizes['calls']} calls to {result.model_id}, a {sizes['system_chars']:,}-"
         f"character system prompt, {sizes['tools']} tools, one 12-way parallel tool fan-out, "
         "one 6-minute pause (virtual clock).",
         file=out,
@@ -82,7 +82,7 @@ def as_json(result: DemoResult) -> dict[str, Any]:
         }
 
     return {
-        "model_id": scenario.MODEL_ID,
+        "model_id": result.model_id,
         "session": scenario.describe(),
         "without_hook": run(result.without),
         "with_hook": run(result.with_hook),

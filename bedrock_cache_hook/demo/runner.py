@@ -61,6 +61,7 @@ class RunResult:
 class DemoResult:
     without: RunResult
     with_hook: RunResult
+    model_id: str = scenario.MODEL_ID
 
     @property
     def savings_usd(self) -> float:
@@ -80,9 +81,10 @@ class DemoResult:
 Progress = Callable[[str, CallRow, int], None]
 
 
-def _price(read: int, write: int, uncached: int, output: int) -> float:
-    resolution = resolve(scenario.MODEL_ID)
-    assert resolution.prices is not None
+def _price(model_id: str, read: int, write: int, uncached: int, output: int) -> float:
+    resolution = resolve(model_id)
+    if resolution.prices is None:
+        return 0.0
     billed, _ = cost(
         resolution.prices,
         input_tokens=uncached,
@@ -95,8 +97,8 @@ def _price(read: int, write: int, uncached: int, output: int) -> float:
     return billed
 
 
-def _call(client: Any, step: scenario.Step, history: list[dict[str, Any]]) -> str:
-    kwargs = scenario.request(history)
+def _call(client: Any, step: scenario.Step, history: list[dict[str, Any]], model_id: str) -> str:
+    kwargs = scenario.request(history, model_id)
     if step.stream:
         for _ in client.converse_stream(**kwargs)["stream"]:
             pass  # a real caller would render the text as it arrives
@@ -105,7 +107,7 @@ def _call(client: Any, step: scenario.Step, history: list[dict[str, Any]]) -> st
     return "Converse"
 
 
-def _run(name: str, hooked: bool, progress: Progress | None) -> RunResult:
+def _run(name: str, hooked: bool, progress: Progress | None, model_id: str) -> RunResult:
     sim = Simulator()
     client = sim.client()
     ledger = Ledger()
@@ -121,7 +123,7 @@ def _run(name: str, hooked: bool, progress: Progress | None) -> RunResult:
             if step.pause_before:
                 sim.advance(step.pause_before)
             history = [*history, {"role": "user", "content": step.user}]
-            operation = _call(client, step, history)
+            operation = _call(client, step, history, model_id)
             history = [*history, {"role": "assistant", "content": step.assistant}]
             log = sim.last_call()
             record: CallRecord | None = ledger.records()[-1] if hooked else None
@@ -141,6 +143,7 @@ def _run(name: str, hooked: bool, progress: Progress | None) -> RunResult:
                 injected=record.injected if record else 0,
                 first_token_ms=log.first_token_ms,
                 cost_usd=_price(
+                    model_id,
                     log.cache_read_tokens,
                     log.cache_write_tokens,
                     log.input_tokens,
@@ -156,8 +159,11 @@ def _run(name: str, hooked: bool, progress: Progress | None) -> RunResult:
     return RunResult(name, tuple(rows))
 
 
-def run_demo(progress: Progress | None = None) -> DemoResult:
+def run_demo(progress: Progress | None = None, model_id: str = scenario.MODEL_ID) -> DemoResult:
+    """The session without and with the hook, on ``model_id`` (any id form the simulator
+    knows; :func:`~..sim.models.resolve_model` raises for one it does not)."""
     return DemoResult(
-        without=_run("without the hook", hooked=False, progress=progress),
-        with_hook=_run("with the hook", hooked=True, progress=progress),
+        without=_run("without the hook", hooked=False, progress=progress, model_id=model_id),
+        with_hook=_run("with the hook", hooked=True, progress=progress, model_id=model_id),
+        model_id=model_id,
     )

@@ -246,10 +246,10 @@ def _with_results(scripted: list[Step], first_question: str) -> Iterator[Step]:
         previous = step
 
 
-def request(history: list[dict[str, Any]]) -> dict[str, Any]:
+def request(history: list[dict[str, Any]], model_id: str = MODEL_ID) -> dict[str, Any]:
     """The Converse kwargs for one call (a fresh top-level dict each time, as frameworks do)."""
     return {
-        "modelId": MODEL_ID,
+        "modelId": model_id,
         "system": SYSTEM,
         "toolConfig": TOOL_CONFIG,
         "messages": history,

@@ -22,7 +22,16 @@ from typing import Any
 from ..catalog import ModelSpec
 from ..findings import Finding, finding
 from ..planner import PlannedMarker
-from ..prefix import Block, Marker, Prefix, Section, digest, dynamic_kind, location
+from ..prefix import (
+    Block,
+    Marker,
+    Prefix,
+    Section,
+    digest,
+    dynamic_kind,
+    location,
+    tool_prompt_tokens,
+)
 from ..tokens import document_tokens, image_tokens, json_tokens, text_tokens
 from . import betas
 from .body import canonical, decode_base64, utf8
@@ -220,7 +229,9 @@ def parse(
         for c, element in enumerate([content] if whole else _list(content)):
             reader.add("messages", (m, c), element, role, salt=salt if first else b"", whole=whole)
             first = False
-    return Prefix(tuple(reader.blocks), tuple(reader.markers)), reader.locations
+    return Prefix(
+        tuple(reader.blocks), tuple(reader.markers), tool_prompt_tokens(spec, reader.blocks)
+    ), reader.locations
 
 
 def count_markers(body: Mapping[str, Any]) -> int:

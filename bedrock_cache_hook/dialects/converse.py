@@ -14,7 +14,16 @@ from typing import Any
 
 from ..catalog import ModelSpec
 from ..planner import PlannedMarker
-from ..prefix import Block, Marker, Prefix, Section, digest, dynamic_kind, location
+from ..prefix import (
+    Block,
+    Marker,
+    Prefix,
+    Section,
+    digest,
+    dynamic_kind,
+    location,
+    tool_prompt_tokens,
+)
 from ..tokens import document_tokens, image_tokens, json_tokens, text_tokens
 
 MARKER_KEY = "cachePoint"
@@ -195,7 +204,9 @@ def parse(
                 continue
             reader.block("messages", (m, c), element, role, salt if first else b"")
             first = False
-    return Prefix(tuple(reader.blocks), tuple(reader.markers)), reader.locations
+    return Prefix(
+        tuple(reader.blocks), tuple(reader.markers), tool_prompt_tokens(spec, reader.blocks)
+    ), reader.locations
 
 
 def count_markers(params: Mapping[str, Any]) -> int:
@@ -247,6 +258,28 @@ def apply(
             messages[m] = message
         out["messages"] = messages
     return out
+
+
+def inserted(
+    prefix: Prefix, markers: Sequence[PlannedMarker]
+) -> tuple[tuple[tuple[str | int, ...], int], ...]:
+    """Where :func:`apply` put each marker element: (path of its list, final index)."""
+    groups: dict[tuple[str | int, ...], list[int]] = {}
+    for marker in markers:
+        block = prefix.blocks[marker.after]
+        if block.section == "tools":
+            key: tuple[str | int, ...] = ("toolConfig", "tools")
+        elif block.section == "system":
+            key = ("system",)
+        else:
+            key = ("messages", block.path[0], "content")
+        groups.setdefault(key, []).append(block.path[-1])
+    # inserting after sorted positions p0 < p1 < ... shifts the k-th one by k
+    return tuple(
+        (key, position + 1 + k)
+        for key, positions in groups.items()
+        for k, position in enumerate(sorted(positions))
+    )
 
 
 def features(operation_model: Any) -> tuple[bool, bool]:

@@ -95,13 +95,16 @@ class InvokeRequest:
             self.data = self.dialect.apply(self.data, prefix, markers)
             self.changed = True
 
-    def finish(self, spec: ModelSpec, prefix: Prefix) -> None:
-        """After planning: add the beta flags the catalog asks for (Anthropic only)."""
+    def finish(self, spec: ModelSpec, prefix: Prefix) -> bool:
+        """After planning: add the beta flags the catalog asks for (Anthropic only); True
+        when one was added."""
         if self.dialect is ANTHROPIC and self.data is not None:
             updated = betas.add(self.data, spec, prefix)
             if updated is not None:
                 self.data = updated
                 self.changed = True
+                return True
+        return False
 
     def findings(self, resolution: Resolution, prefix: Prefix) -> list[Finding]:
         spec = resolution.spec
