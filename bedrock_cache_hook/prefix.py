@@ -9,6 +9,7 @@ text: digests and counts only.
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -81,18 +82,22 @@ class Prefix:
     #: tokens the service puts in front of the first block (Claude's tool-use system prompt
     #: when tools are sent): they count toward every cumulative prefix
     base_tokens: int = 0
+    #: the model's tokenizer relative to the estimates (``ModelSpec.token_scale``)
+    token_scale: float = 1.0
+    #: estimated tokens through each block, the base and the scale applied
     cumulative: tuple[int, ...] = field(init=False)
     chain: tuple[bytes, ...] = field(init=False)
 
     def __post_init__(self) -> None:
-        total = self.base_tokens
+        raw = 0
         running = b""
         cumulative: list[int] = []
         chain: list[bytes] = []
+        base, scale = self.base_tokens, self.token_scale
         for block in self.blocks:
-            total += block.tokens
+            raw += block.tokens
             running = digest(running + block.digest)
-            cumulative.append(total)
+            cumulative.append(base + (raw if scale == 1.0 else math.ceil(raw * scale)))
             chain.append(running)
         object.__setattr__(self, "cumulative", tuple(cumulative))
         object.__setattr__(self, "chain", tuple(chain))
@@ -127,11 +132,14 @@ class Prefix:
         return any(b.role == "assistant" for b in self.blocks if b.section == "messages")
 
 
-def tool_prompt_tokens(spec: ModelSpec | None, blocks: Sequence[Block]) -> int:
-    """The tool-use system prompt the model's service adds when the request has tools."""
-    if spec is None or not blocks or blocks[0].section != "tools":
-        return 0
-    return spec.tool_prompt_tokens
+def build(blocks: Sequence[Block], markers: Sequence[Marker], spec: ModelSpec | None) -> Prefix:
+    """A prefix for ``spec``'s model: its tool-use system prompt counted when the request has
+    tools, its tokenizer's scale applied to the estimates."""
+    if spec is None:
+        return Prefix(tuple(blocks), tuple(markers))
+    has_tools = bool(blocks) and blocks[0].section == "tools"
+    base = spec.tool_prompt_tokens if has_tools else 0
+    return Prefix(tuple(blocks), tuple(markers), base, spec.token_scale)
 
 
 def location(section: Section, path: Sequence[int], tools_key: str = "toolConfig.tools") -> str:

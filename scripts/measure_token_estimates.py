@@ -1,4 +1,4 @@
-"""Measure ``bedrock_cache_hook.tokens`` estimates against a real (Claude 2 era) tokenizer.
+"""Measure the hook's token estimates and the simulator's tokenizer against a real Claude one.
 
 Anthropic has not published the Claude 3 / 4 tokenizers. The only public Claude tokenizer is
 the ``tokenizer.json`` that ``anthropic`` releases up to 0.38.0 ship (0.39.0 dropped it); its
@@ -21,12 +21,13 @@ The corpus is built locally, with no network, from a fixed seed:
 - non-ascii: one paragraph each, written for this script, in twelve languages (ten
   scripts) plus one of symbols and emoji.
 
-For each sample it compares ``text_tokens`` (or ``json_tokens`` of the compact JSON length)
-with the reference count, then does the same for cumulative prefixes of roughly 1,000-5,000
-reference tokens built from random samples (the planner only compares cumulative prefix
-estimates with model minimums such as 1,024 / 2,048 / 4,096); the "mixed" prefixes draw
-each sample from a category picked uniformly. Ratios are estimate / actual. It runs in a few
-seconds; the corpus depends on the Python and botocore versions, which it prints.
+For each sample it compares ``text_tokens`` (or ``json_tokens`` of the compact JSON length),
+and the simulator's ``count_text``, with the reference count, then does the same for
+cumulative prefixes of roughly 1,000-5,000 reference tokens built from random samples (the
+planner only compares cumulative prefix estimates with model minimums such as 1,024 / 2,048
+/ 4,096); the "mixed" prefixes draw each sample from a category picked uniformly. Ratios
+are estimate / actual. It runs in a few seconds; the corpus depends on the Python and
+botocore versions, which it prints.
 """
 
 # ruff: noqa: RUF001  (the non-ASCII sample text is deliberate)
@@ -49,6 +50,7 @@ from typing import Any
 
 import botocore
 
+from bedrock_cache_hook.sim.tokenizer import count_text
 from bedrock_cache_hook.tokens import json_tokens, text_tokens
 
 SEED = 20240601
@@ -266,6 +268,7 @@ def main() -> None:
         "non-ascii": list(NON_ASCII.values()),
     }
     pairs: dict[str, list[tuple[int, int]]] = {}
+    simulated: dict[str, list[tuple[int, int]]] = {}
     for category, corpus in corpora.items():
         texts = corpus
         if len(texts) > SAMPLES_PER_CATEGORY:
@@ -273,6 +276,8 @@ def main() -> None:
         actual = [len(encoding.ids) for encoding in tokenizer.encode_batch(texts)]
         estimate = [json_tokens(len(t)) if category == "json" else text_tokens(t) for t in texts]
         pairs[category] = list(zip(estimate, actual, strict=True))
+        # the simulator's tokenizer on the same texts (compact JSON is tokenized as text)
+        simulated[category] = list(zip([count_text(t) for t in texts], actual, strict=True))
 
     print(
         f"reference: {source}; python {sys.version.split()[0]}; botocore {botocore.__version__}"
@@ -283,10 +288,12 @@ def main() -> None:
         f"{'category':<10} {'level':<7} {'n':>5} {'median':>7} {'p10':>6} {'p90':>6} "
         f"{'min':>6} {'max':>6} {'MAPE%':>6}"
     )
-    for category, rows in pairs.items():
-        print(f"{category:<10} {'sample':<7} {stats(rows)}")
-        print(f"{category:<10} {'prefix':<7} {stats(prefixes([rows], rng))}")
-    print(f"{'mixed':<10} {'prefix':<7} {stats(prefixes(list(pairs.values()), rng))}")
+    for label, table in (("hook estimate", pairs), ("simulator count", simulated)):
+        print(f"-- {label} / reference")
+        for category, rows in table.items():
+            print(f"{category:<10} {'sample':<7} {stats(rows)}")
+            print(f"{category:<10} {'prefix':<7} {stats(prefixes([rows], rng))}")
+        print(f"{'mixed':<10} {'prefix':<7} {stats(prefixes(list(table.values()), rng))}")
     print(
         "non-ascii per sample (estimate/actual): "
         + ", ".join(

@@ -9,15 +9,26 @@ tokens on ``global.``; the 4.5 generation and later cost 10% more on regional en
 from __future__ import annotations
 
 from .entry import Entry
+from .names import read_name
 from .spec import ModelSpec, Prices
 
 __all__ = ["CLAUDE"]
+
+#: Anthropic: Opus 4.7 and later "may use roughly 1x to 1.35x as many tokens when processing
+#: text"; a public count_tokens study measured +34% on minified JSON. The high end is used.
+NEW_TOKENIZER_SCALE = 1.35
 
 _CLAUDE_SOURCES = ("aws-guide", "anthropic-caching", "anthropic-pricing", "anthropic-tools")
 _LOWER = (
     "the lower value is used: a marker under the real minimum costs nothing, a skipped one "
     "loses a cache"
 )
+
+
+def _new_tokenizer(stem: str) -> bool:
+    """Opus 4.7 and every model after it (Sonnet 5, the 5.5 line, Fable, Mythos)."""
+    name = read_name(stem)
+    return name is None or name.version >= (4, 7) or name.line in ("fable", "mythos")
 
 
 def _claude(
@@ -43,6 +54,7 @@ def _claude(
         regional_premium=0.10 if premium else 0.0,
         dialect="anthropic",
         tool_prompt_tokens=tool_prompt,
+        token_scale=NEW_TOKENIZER_SCALE if _new_tokenizer(stem) else 1.0,
     )
     return Entry((stem,), spec, Prices(*prices) if prices else None, sources, as_of, note)
 

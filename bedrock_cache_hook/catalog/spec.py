@@ -39,6 +39,10 @@ class ModelSpec:
     tool_prompt_tokens: int = 0
     #: most prefix tokens one request can cache (Nova); None: no cap
     max_cached_tokens: int | None = None
+    #: the hook's length-based estimates are multiplied by this for this model: the tokenizer
+    #: of Claude Opus 4.7 and later (Fable, Mythos, Sonnet 5, the 5.5 line) counts up to ~35%
+    #: more tokens for the same text than the one the estimates are calibrated on
+    token_scale: float = 1.0
 
     def supports_ttl(self, ttl: str) -> bool:
         return ttl in self.ttls

@@ -27,10 +27,10 @@ from ..prefix import (
     Marker,
     Prefix,
     Section,
+    build,
     digest,
     dynamic_kind,
     location,
-    tool_prompt_tokens,
 )
 from ..tokens import document_tokens, image_tokens, json_tokens, text_tokens
 from . import betas
@@ -229,9 +229,7 @@ def parse(
         for c, element in enumerate([content] if whole else _list(content)):
             reader.add("messages", (m, c), element, role, salt=salt if first else b"", whole=whole)
             first = False
-    return Prefix(
-        tuple(reader.blocks), tuple(reader.markers), tool_prompt_tokens(spec, reader.blocks)
-    ), reader.locations
+    return build(reader.blocks, reader.markers, spec), reader.locations
 
 
 def count_markers(body: Mapping[str, Any]) -> int:

@@ -19,10 +19,10 @@ from ..prefix import (
     Marker,
     Prefix,
     Section,
+    build,
     digest,
     dynamic_kind,
     location,
-    tool_prompt_tokens,
 )
 from ..tokens import document_tokens, image_tokens, json_tokens, text_tokens
 
@@ -204,9 +204,7 @@ def parse(
                 continue
             reader.block("messages", (m, c), element, role, salt if first else b"")
             first = False
-    return Prefix(
-        tuple(reader.blocks), tuple(reader.markers), tool_prompt_tokens(spec, reader.blocks)
-    ), reader.locations
+    return build(reader.blocks, reader.markers, spec), reader.locations
 
 
 def count_markers(params: Mapping[str, Any]) -> int:

@@ -16,7 +16,7 @@ from typing import Any
 
 from ..catalog import ModelSpec
 from ..planner import PlannedMarker
-from ..prefix import Block, Marker, Prefix, Section, digest, dynamic_kind, location
+from ..prefix import Block, Marker, Prefix, Section, build, digest, dynamic_kind, location
 from ..tokens import IMAGE_TOKEN_CAP, document_tokens, image_tokens, json_tokens, text_tokens
 from .body import canonical, decode_base64, utf8
 
@@ -140,7 +140,7 @@ def parse(
             before = len(reader.blocks)
             reader.items("messages", (m,), _list(message.get("content")), role, salt)
             salt = salt if len(reader.blocks) == before else b""
-    return Prefix(tuple(reader.blocks), tuple(reader.markers)), reader.locations
+    return build(reader.blocks, reader.markers, spec), reader.locations
 
 
 def count_markers(body: Mapping[str, Any]) -> int:
