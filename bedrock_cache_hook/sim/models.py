@@ -125,7 +125,7 @@ _ROWS: tuple[tuple[str, SimModel], ...] = (
     ("anthropic.claude-opus-4", _claude("claude-opus-4", 1024, 315, _FIVE)),
     ("anthropic.claude-sonnet-4", _claude("claude-sonnet-4", 1024, 315, _FIVE)),
     ("anthropic.claude-3-7-sonnet", _claude("claude-3-7-sonnet", 1024, 346, _FIVE)),
-    ("anthropic.claude-3-5-sonnet-20241022", _claude("claude-3-5-sonnet-v2", 1024, 346, _FIVE)),
+    ("anthropic.claude-3-5-sonnet-20241022-v2", _claude("claude-3-5-sonnet-v2", 1024, 346, _FIVE)),
     ("anthropic.claude-3-5-haiku", _claude("claude-3-5-haiku", 2048, 355, _FIVE)),
     ("anthropic.claude-3-5-sonnet", SimModel("claude-3-5-sonnet", "anthropic")),
     ("anthropic.claude-3-opus", SimModel("claude-3-opus", "anthropic")),
