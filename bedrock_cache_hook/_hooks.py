@@ -23,7 +23,7 @@ from .diagnosis import Diagnosis, diagnose
 from .diagnosis.cost import miss_cost
 from .errors import CacheAuditError
 from .findings import finding
-from .healing import Feature, caller_body, rejected_feature
+from .healing import Feature, caller_body, names_caching, rejected_feature
 from .ledger import CallRecord, Ledger, classify, get_ledger
 from .usage import NO_USAGE, Usage
 
@@ -46,6 +46,8 @@ class CallState:
     outcome: RequestOutcome = field(default_factory=RequestOutcome)
     #: (rejection code, feature) once a rejection of what we added was healed by a resend
     healing: tuple[str, Feature] | None = None
+    #: Bedrock refused the request's markers (the caller's, or ours when healing could not)
+    rejected: bool = False
 
 
 class Installation:
@@ -175,7 +177,11 @@ class Installation:
             request_id = _request_id(parsed)
             if not isinstance(status_code, int) or status_code >= 300:
                 error = parsed.get("Error")
-                code = error.get("Code") if isinstance(error, Mapping) else None
+                error = error if isinstance(error, Mapping) else {}
+                code = error.get("Code")
+                # the request's own markers refused: the reason the caller sees no cache
+                message = error.get("Message")
+                state.rejected = state.outcome.markers > 0 and names_caching(code, message)
                 self._record(
                     state,
                     usage=NO_USAGE,
@@ -296,7 +302,7 @@ class Installation:
             return Diagnosis("healed") if healed else NO_DIAGNOSIS
         self.processor.diagnosis.finish(ticket, succeeded=status != "error")
         if status == "error" and not healed:
-            return NO_DIAGNOSIS
+            return Diagnosis("marker_rejected") if state.rejected else NO_DIAGNOSIS
         return diagnose(
             ticket,
             input_tokens=usage.input_tokens,

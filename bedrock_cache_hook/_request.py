@@ -320,6 +320,7 @@ class RequestProcessor:
         model = resolution.ref.base_id or resolution.ref.raw
         minimum = spec.min_tokens if spec is not None else 0
         lookback = spec.lookback_blocks if spec is not None else 0
+        self.diagnosis.configure(settings.diagnosis_capacity, settings.diagnosis_max_age)
         ticket = self.diagnosis.begin(fingerprint(prefix, model, minimum, lookback), now)
         churn = ticket.churn
         if churn is not None:

@@ -103,6 +103,14 @@ class DiagnosisMemory:
         self._index: OrderedDict[bytes, deque[int]] = OrderedDict()
         self._workloads: OrderedDict[bytes, _Workload] = OrderedDict()
 
+    def configure(self, capacity: int, max_age: float) -> None:
+        """New limits (from the installation's settings); a shrink takes effect at once."""
+        if (capacity, float(max_age)) == (self.capacity, self.max_age):
+            return
+        with self._lock:
+            self.capacity, self.max_age = capacity, float(max_age)
+            self._trim()
+
     def begin(self, fp: Fingerprint, now: float) -> Ticket:
         """Before the request is sent: snapshot what it is compared with, then register it."""
         with self._lock:
