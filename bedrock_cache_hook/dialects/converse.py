@@ -24,6 +24,7 @@ from ..prefix import (
     dynamic_kind,
     location,
 )
+from ..shape import shape
 from ..tokens import document_tokens, image_tokens, json_tokens, text_tokens
 
 MARKER_KEY = "cachePoint"
@@ -54,7 +55,7 @@ def _source_bytes(source: Any) -> bytes | None:
     return None
 
 
-def _block_tokens(kind: str, body: Any, encoded: str) -> int:
+def _block_tokens(kind: str, body: Any, json_length: int) -> int:
     if kind == "text" and isinstance(body, str):
         return text_tokens(body)
     if kind == "image" and isinstance(body, Mapping):
@@ -70,11 +71,16 @@ def _block_tokens(kind: str, body: Any, encoded: str) -> int:
             return text_tokens(reasoning["text"])
     if kind == "toolResult" and isinstance(body, Mapping):
         return sum(
-            _block_tokens(next(iter(item), ""), next(iter(item.values()), None), _json(item))
+            _block_tokens(next(iter(item), ""), next(iter(item.values()), None), shape(item)[1])
             for item in _list(body.get("content"))
             if isinstance(item, Mapping) and item
         )
-    return json_tokens(len(encoded))
+    return json_tokens(json_length)
+
+
+def _identity(*parts: object) -> bytes:
+    """A block's digest from Python's hash of its parts (strings hash once per object)."""
+    return hash(parts).to_bytes(8, "big", signed=True)
 
 
 def _marker_problems(element: Mapping[str, Any]) -> tuple[str, ...]:
@@ -140,23 +146,23 @@ class _Reader:
             return
         kind = next(iter(element), "") if isinstance(element, Mapping) and element else "unknown"
         body = element.get(kind) if isinstance(element, Mapping) else None
+        scan = section != "messages"  # per-call values matter only before the first marker
         if kind == "text" and isinstance(body, str):
-            encoded = body
-            content_digest = digest(b"t" + (role or "").encode() + salt + body.encode())
+            content_digest = _identity("t", role, salt, body)
+            length, dynamic = len(body), dynamic_kind(body) if scan else None
         else:
-            encoded = _json(element)
-            content_digest = digest(b"j" + (role or "").encode() + salt + encoded.encode())
+            h, length, dynamic = shape(element, scan)
+            content_digest = _identity("j", role, salt, h)
         markable = self.section_ok(section)
         if kind == "reasoningContent":
             markable, kind = False, "reasoning"
         elif kind == "document" and not (isinstance(body, Mapping) and body.get("format") == "pdf"):
             markable = False
-        dynamic = dynamic_kind(encoded) if section != "messages" else None
         block = Block(
             section,
             path,
             kind,
-            _block_tokens(kind if kind != "reasoning" else "reasoningContent", body, encoded),
+            _block_tokens(kind if kind != "reasoning" else "reasoningContent", body, length),
             content_digest,
             markable,
             dynamic,
