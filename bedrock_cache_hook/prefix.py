@@ -116,6 +116,16 @@ class Prefix:
         object.__setattr__(self, "cumulative", tuple(cumulative))
         object.__setattr__(self, "chain", tuple(chain))
 
+    def remarked(self, markers: tuple[Marker, ...], blocks: tuple[Block, ...]) -> Prefix:
+        """The same content with ``markers``: ``blocks`` are this prefix's blocks at their new
+        wire positions, so estimates and the hash chain are reused, not recomputed."""
+        other = object.__new__(Prefix)
+        for name in ("base_tokens", "token_scale", "cumulative", "chain"):
+            object.__setattr__(other, name, getattr(self, name))
+        object.__setattr__(other, "blocks", blocks)
+        object.__setattr__(other, "markers", markers)
+        return other
+
     @property
     def total_tokens(self) -> int:
         return self.cumulative[-1] if self.cumulative else 0

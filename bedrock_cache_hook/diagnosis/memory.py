@@ -78,6 +78,8 @@ class _Workload:
 
 
 def _first_difference(a: tuple[bytes, ...], b: tuple[bytes, ...]) -> int:
+    if a == b:
+        return len(a)
     for i, (x, y) in enumerate(zip(a, b, strict=False)):
         if x != y:
             return i
@@ -85,7 +87,15 @@ def _first_difference(a: tuple[bytes, ...], b: tuple[bytes, ...]) -> int:
 
 
 def _shared_messages(a: Fingerprint, b: Fingerprint) -> int:
-    return _first_difference(a.messages, b.messages)
+    """Leading messages both share: chains are equal up to the first change, so bisect."""
+    low, high = 0, min(len(a.messages), len(b.messages))
+    while low < high:
+        middle = (low + high + 1) // 2
+        if a.messages[middle - 1] == b.messages[middle - 1]:
+            low = middle
+        else:
+            high = middle - 1
+    return low
 
 
 class DiagnosisMemory:
@@ -184,7 +194,7 @@ class DiagnosisMemory:
         values = {"tools": fp.tools, "system": fp.system}
         new = {}
         for section, value in values.items():
-            digest = keyed(section.encode(), *value)
+            digest = keyed(section.encode(), *value) if len(value) > 1 else b"".join(value)
             seen = workload.seen[section]
             new[section] = digest not in seen
             if len(seen) < _SEEN_VALUES:

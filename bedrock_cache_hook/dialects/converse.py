@@ -8,6 +8,7 @@ lists and dicts are never modified at any depth.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -284,6 +285,53 @@ def inserted(
         for key, positions in groups.items()
         for k, position in enumerate(sorted(positions))
     )
+
+
+def _list_key(marker_or_block: Marker | Block) -> tuple[Section, int]:
+    """The wire list an element sits in: tools, system, or one message's content."""
+    path = marker_or_block.path
+    return marker_or_block.section, (path[0] if marker_or_block.section == "messages" else -1)
+
+
+def with_markers(
+    prefix: Prefix, locations: Sequence[str], markers: Sequence[PlannedMarker]
+) -> tuple[Prefix, list[str]]:
+    """The prefix and marker locations of the request after :func:`apply` added ``markers``,
+    without reading it again: the blocks are the same; markers already there move down by
+    the inserts before them, and each new one sits right after its block."""
+    inserts: dict[tuple[Section, int], list[int]] = {}
+    for planned in markers:
+        block = prefix.blocks[planned.after]
+        inserts.setdefault(_list_key(block), []).append(block.path[-1])
+    for positions in inserts.values():
+        positions.sort()
+    placed: list[tuple[tuple[int, int], Marker, str]] = []
+    for marker, where in zip(prefix.markers, locations, strict=True):
+        key = _list_key(marker)
+        index = marker.path[-1]
+        shift = sum(1 for p in inserts.get(key, ()) if p < index)
+        path = (*marker.path[:-1], index + shift)
+        suffix = ".toolResult" if where.endswith(".toolResult") else ""
+        moved = Marker(marker.section, path, marker.after, marker.ttl, marker.problems)
+        placed.append(((marker.after, 1), moved, location(marker.section, path) + suffix))
+    for planned in markers:
+        block = prefix.blocks[planned.after]
+        position = block.path[-1]
+        shift = sum(1 for p in inserts[_list_key(block)] if p < position)
+        path = (*block.path[:-1], position + 1 + shift)
+        new = Marker(block.section, path, planned.after, planned.ttl)
+        placed.append(((planned.after, 0), new, location(block.section, path)))
+    placed.sort(key=lambda item: item[0])
+    blocks = list(prefix.blocks)
+    for i, block in enumerate(blocks):
+        before = inserts.get(_list_key(block))
+        if before:
+            index = block.path[-1]
+            shift = sum(1 for p in before if p < index)
+            if shift:
+                blocks[i] = dataclasses.replace(block, path=(*block.path[:-1], index + shift))
+    remarked = prefix.remarked(tuple(marker for _, marker, _ in placed), tuple(blocks))
+    return remarked, [where for _, _, where in placed]
 
 
 def features(operation_model: Any) -> tuple[bool, bool]:

@@ -70,6 +70,7 @@ class InvokeRequest:
 
     def __init__(self, params: Mapping[str, Any], spec: ModelSpec | None) -> None:
         read = read_body(params.get("body"))
+        self.spec = spec
         self.problem = read.problem
         self.data: dict[str, Any] | None = read.data
         self.dialect = choose(read.data, spec) if read.data is not None else None
@@ -89,6 +90,16 @@ class InvokeRequest:
         if self.dialect is None or self.data is None:
             return _EMPTY, []
         return self.dialect.parse(self.data, spec, cache)
+
+    def applied(
+        self,
+        prefix: Prefix,
+        locations: list[str],
+        markers: Sequence[PlannedMarker],
+        cache: dict[int, Block],
+    ) -> tuple[Prefix, list[str]]:
+        """Read back from the re-written body (betas and body form can change with markers)."""
+        return self.parse(self.spec, cache)
 
     def apply(self, prefix: Prefix, markers: Sequence[PlannedMarker]) -> None:
         if self.dialect is not None and self.data is not None and markers:
