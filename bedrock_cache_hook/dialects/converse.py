@@ -25,6 +25,7 @@ from ..prefix import (
     location,
 )
 from ..tokens import document_tokens, image_tokens, json_tokens, text_tokens
+from .body import utf8
 
 MARKER_KEY = "cachePoint"
 
@@ -142,10 +143,10 @@ class _Reader:
         body = element.get(kind) if isinstance(element, Mapping) else None
         if kind == "text" and isinstance(body, str):
             encoded = body
-            content_digest = digest(b"t" + (role or "").encode() + salt + body.encode())
+            content_digest = digest(b"t" + utf8(role or "") + salt + utf8(body))
         else:
             encoded = _json(element)
-            content_digest = digest(b"j" + (role or "").encode() + salt + encoded.encode())
+            content_digest = digest(b"j" + utf8(role or "") + salt + utf8(encoded))
         markable = self.section_ok(section)
         if kind == "reasoningContent":
             markable, kind = False, "reasoning"
@@ -180,7 +181,7 @@ class _Reader:
 
 def message_salt(params: Mapping[str, Any]) -> bytes:
     parts = [_json(params.get(key)) for key in _MESSAGE_SALT_KEYS if params.get(key) is not None]
-    return digest("|".join(parts).encode()) if parts else b""
+    return digest(utf8("|".join(parts))) if parts else b""
 
 
 def parse(
