@@ -19,7 +19,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 __all__ = [
@@ -175,9 +175,46 @@ def utf8(text: str) -> bytes:
     return text.encode("utf-8", "surrogatepass")
 
 
-def canonical(value: Any) -> str:
-    """Stable compact JSON for hashing and size estimates (keys sorted)."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
+def canonical(value: Any, default: Callable[[Any], str] = str) -> str:
+    """Stable compact JSON for hashing and size estimates (keys sorted); a value nested
+    deeper than Python's recursion allows (tool schemas 500 levels deep) gets an iterative
+    rendering of the same content instead."""
+    try:
+        return json.dumps(value, sort_keys=True, separators=(",", ":"), default=default)
+    except RecursionError:
+        return _deep_canonical(value, default)
+
+
+class _Text(str):
+    """A piece of output already rendered (on :func:`_deep_canonical`'s stack)."""
+
+
+def _deep_canonical(value: Any, default: Callable[[Any], str]) -> str:
+    parts: list[str] = []
+    stack: list[Any] = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, _Text):
+            parts.append(item)
+        elif isinstance(item, Mapping):
+            entries = sorted(item.items(), key=lambda entry: str(entry[0]))
+            stack.append(_Text("}"))
+            for i, (key, child) in reversed(list(enumerate(entries))):
+                stack.append(child)
+                stack.append(_Text(("," if i else "") + json.dumps(str(key)) + ":"))
+            stack.append(_Text("{"))
+        elif isinstance(item, list | tuple):
+            stack.append(_Text("]"))
+            for i, child in reversed(list(enumerate(item))):
+                stack.append(child)
+                if i:
+                    stack.append(_Text(","))
+            stack.append(_Text("["))
+        elif item is None or isinstance(item, str | int | float | bool):
+            parts.append(json.dumps(item))
+        else:
+            parts.append(json.dumps(default(item)))
+    return "".join(parts)
 
 
 def decode_base64(data: Any, limit: int | None = None) -> bytes | None:

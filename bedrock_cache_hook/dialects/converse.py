@@ -8,7 +8,6 @@ lists and dicts are never modified at any depth.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -25,7 +24,7 @@ from ..prefix import (
     location,
 )
 from ..tokens import document_tokens, image_tokens, json_tokens, text_tokens
-from .body import utf8
+from .body import canonical, utf8
 
 MARKER_KEY = "cachePoint"
 
@@ -44,7 +43,7 @@ def _bytes_default(value: Any) -> str:
 
 
 def _json(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=_bytes_default)
+    return canonical(value, _bytes_default)
 
 
 def _source_bytes(source: Any) -> bytes | None:
