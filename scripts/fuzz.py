@@ -280,7 +280,10 @@ def m_numbers(r: random.Random, p: dict[str, Any]) -> str:
     if "anthropic_version" in p or "prompt" in p:
         p[r.choice(("max_tokens", "max_gen_len", "temperature"))] = value
     else:
-        p.setdefault("inferenceConfig", {})["maxTokens"] = value
+        config = p.get("inferenceConfig")
+        if not isinstance(config, dict):
+            p["inferenceConfig"] = config = {}
+        config["maxTokens"] = value
     return "number"
 
 
@@ -357,6 +360,14 @@ CONVERSE_MUTATIONS: tuple[Callable[[random.Random, dict[str, Any]], str], ...] =
 )
 
 
+def mutate(r: random.Random, params: dict[str, Any]) -> str:
+    mutation = r.choice(CONVERSE_MUTATIONS)
+    try:
+        return mutation(r, params)
+    except (TypeError, AttributeError, IndexError):  # an earlier mutation left no room
+        return f"{mutation.__name__}:skipped"
+
+
 class NonSeekable:
     """A read-only stream: botocore accepts it, the hook must not read it."""
 
@@ -408,7 +419,7 @@ def invoke_body(r: random.Random, labels: list[str]) -> Any:
     data = {"anthropic": anthropic_body, "nova": nova_body, "llama": llama_body}[kind](r)
     labels.append(kind)
     for _ in range(r.choice((0, 0, 1, 1, 2))):
-        labels.append(r.choice(CONVERSE_MUTATIONS)(r, data))
+        labels.append(mutate(r, data))
     form = r.choice(BODY_FORMS)
     style = r.choice(BODY_TEXTS)
     labels += [f"form:{form}", f"text:{style}"]
@@ -467,7 +478,7 @@ def make_request(op: str, r: random.Random, labels: list[str]) -> dict[str, Any]
     if op.startswith("Converse"):
         params = converse_request(r)
         for _ in range(r.choice((0, 1, 1, 2, 3))):
-            labels.append(r.choice(CONVERSE_MUTATIONS)(r, params))
+            labels.append(mutate(r, params))
         return params
     params = {"modelId": r.choice(MODELS), "body": invoke_body(r, labels)}
     if r.random() < 0.2:
