@@ -20,11 +20,15 @@ from ._operations import OPERATIONS, Operation, _error_code
 from ._request import RequestOutcome, RequestProcessor
 from .catalog import cost
 from .config import Settings
+from .diagnosis import Diagnosis, diagnose
+from .diagnosis.cost import miss_cost
 from .errors import CacheAuditError
 from .findings import finding
-from .healing import Feature, caller_body, rejected_feature
+from .healing import Feature, caller_body, names_caching, rejected_feature
 from .ledger import CallRecord, Ledger, classify, get_ledger
 from .usage import NO_USAGE, Usage
+
+NO_DIAGNOSIS = Diagnosis()
 
 SERVICE = "bedrock-runtime"
 CONTEXT_KEY = "bedrock_cache_hook"
@@ -43,6 +47,8 @@ class CallState:
     outcome: RequestOutcome = field(default_factory=RequestOutcome)
     #: (rejection code, feature) once a rejection of what we added was healed by a resend
     healing: tuple[str, Feature] | None = None
+    #: Bedrock refused the request's markers (the caller's, or ours when healing could not)
+    rejected: bool = False
 
 
 class Installation:
@@ -197,7 +203,11 @@ class Installation:
         report.request_id = _request_id(parsed)
         if not isinstance(status_code, int) or status_code >= 300:
             error = parsed.get("Error")
-            code = error.get("Code") if isinstance(error, Mapping) else None
+            error = error if isinstance(error, Mapping) else {}
+            code = error.get("Code")
+            # the request's own markers refused: the reason the caller sees no cache
+            message = error.get("Message")
+            state.rejected = state.outcome.markers > 0 and names_caching(code, message)
             report(NO_USAGE, True, str(code or status_code), None)
             return
         state.operation.read_response(http_response, parsed, report)
@@ -210,6 +220,8 @@ class Installation:
             if state is None:
                 return
             context.pop(CONTEXT_KEY, None)
+            if state.healing is not None:  # the resend itself failed (connection, timeout)
+                self._healed(state, None, {})
             self._record(
                 state,
                 usage=NO_USAGE,
@@ -219,7 +231,7 @@ class Installation:
                 request_id=None,
             )
 
-    def _healed(self, state: CallState, http_response: Any, parsed: dict[str, Any]) -> None:
+    def _healed(self, state: CallState, http_response: Any | None, parsed: dict[str, Any]) -> None:
         """After the resend: learn the refusal if the caller's own request went through, and
         make the record describe what was actually sent."""
         assert state.healing is not None
@@ -230,7 +242,7 @@ class Installation:
         outcome = state.outcome
         outcome.markers -= outcome.added.markers
         outcome.injected = 0
-        succeeded = getattr(http_response, "status_code", 200) < 300
+        succeeded = http_response is not None and getattr(http_response, "status_code", 200) < 300
         if succeeded:
             self.processor.rejections.learn(state.model_id, feature)
         outcome.findings.append(
@@ -254,12 +266,14 @@ class Installation:
     ) -> None:
         outcome = state.outcome
         cost_usd, cost_without_cache_usd = _dollars(outcome, usage)
+        status = classify(usage, outcome.markers, failed=error_code is not None)
+        diagnosis = self._diagnose(state, usage, status)
         record = CallRecord(
             operation=state.operation.name,
             model_id=state.model_id,
             timestamp=state.timestamp,
             latency_ms=(time.perf_counter() - state.started) * 1000.0,
-            status=classify(usage, outcome.markers, failed=error_code is not None),
+            status=status,
             input_tokens=usage.input_tokens,
             cache_read_tokens=usage.cache_read_tokens,
             cache_write_tokens=usage.cache_write_tokens,
@@ -277,8 +291,33 @@ class Installation:
             cost_usd=cost_usd,
             cost_without_cache_usd=cost_without_cache_usd,
             healed=state.healing[0] if state.healing is not None else None,
+            miss_reason=diagnosis.reason,
+            miss_detail=diagnosis.detail,
+            missed_read_tokens=diagnosis.missed_read_tokens,
+            miss_cost_usd=miss_cost(
+                usage, diagnosis.missed_read_tokens, lambda u: _dollars(outcome, u)[0]
+            ),
+            plan_notes=outcome.plan_notes,
         )
         self.ledger.append(record)
+
+    def _diagnose(self, state: CallState, usage: Usage, status: str) -> Diagnosis:
+        ticket = state.outcome.ticket
+        healed = state.healing is not None
+        if ticket is None:
+            return Diagnosis("healed") if healed else NO_DIAGNOSIS
+        self.processor.diagnosis.finish(ticket, succeeded=status != "error")
+        if status == "error" and not healed:
+            return Diagnosis("marker_rejected") if state.rejected else NO_DIAGNOSIS
+        return diagnose(
+            ticket,
+            input_tokens=usage.input_tokens,
+            cache_read_tokens=usage.cache_read_tokens,
+            cache_write_tokens=usage.cache_write_tokens,
+            markers=state.outcome.markers,
+            hit=status == "hit",
+            healed=healed,
+        )
 
 
 class _Reporter:

@@ -89,6 +89,8 @@ class Settings:
     jsonl_path: append one JSON line per record to this file.
     log_level: level for the ``bedrock_cache_hook`` logger (e.g. ``"INFO"``).
     clock: time source for what the planner learns (defaults to ``time.time``).
+    diagnosis_capacity / diagnosis_max_age: how many fingerprints, marked prefixes and
+        workloads the miss diagnosis keeps (each table), and for how many seconds.
     """
 
     mode: Mode = "inject"
@@ -108,6 +110,8 @@ class Settings:
     #: seconds since the epoch, for what the planner learns about gaps and TTLs; the
     #: simulator's virtual clock in demos and tests (``time.time`` when None)
     clock: Callable[[], float] | None = field(default=None, compare=False)
+    diagnosis_capacity: int = 10_000
+    diagnosis_max_age: int = 3 * 3600
 
     def __post_init__(self) -> None:
         _check_choice("mode", self.mode, MODES)
@@ -118,6 +122,8 @@ class Settings:
         _check_nested_mapping("price_overrides", self.price_overrides)
         _check_positive_int("ledger_capacity", self.ledger_capacity, optional=True)
         _check_positive_int("emf_every", self.emf_every)
+        _check_positive_int("diagnosis_capacity", self.diagnosis_capacity)
+        _check_positive_int("diagnosis_max_age", self.diagnosis_max_age)
         if not isinstance(self.emf, bool):
             raise ConfigError(f"emf must be True or False, got {self.emf!r}")
         if not isinstance(self.emf_namespace, str):

@@ -208,6 +208,22 @@ ENV_SETTINGS: tuple[EnvSetting, ...] = (
         "CloudWatch namespace",
     ),
     EnvSetting(
+        "miss diagnosis memory: entries per table",
+        "BEDROCK_CACHE_HOOK_DIAGNOSIS_CAPACITY",
+        "diagnosis_capacity",
+        _positive_int,
+        "10000",
+        "positive integer",
+    ),
+    EnvSetting(
+        "miss diagnosis memory: age limit",
+        "BEDROCK_CACHE_HOOK_DIAGNOSIS_MAX_AGE",
+        "diagnosis_max_age",
+        _positive_int,
+        "10800",
+        "seconds (positive integer)",
+    ),
+    EnvSetting(
         "EMF flush interval (outside Lambda)",
         "BEDROCK_CACHE_HOOK_EMF_EVERY",
         "emf_every",

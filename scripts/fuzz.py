@@ -924,18 +924,19 @@ def _strict_json(raw: bytes) -> Any:
 
 
 def count_markers(value: Any, key: str) -> int:
-    """Markers of one kind where a dialect reads them: ``cachePoint`` anywhere (an element or
-    a key of a block), ``cache_control`` on blocks of ``tools``, ``system`` and ``content``."""
+    """Markers of one kind where a dialect reads them: a ``cachePoint`` or ``cache_control``
+    key on an element of a ``tools``, ``system`` or ``content`` list (the Converse marker
+    element, a Nova text block's key, an Anthropic block's key); nowhere else."""
     total = 0
-    stack: list[tuple[Any, str]] = [(value, "")]
+    stack: list[tuple[Any, str, bool]] = [(value, "", False)]
     while stack:
-        item, parent = stack.pop()
+        item, parent, in_list = stack.pop()
         if isinstance(item, dict):
-            if key in item and (key == "cachePoint" or parent in ("system", "tools", "content")):
+            if key in item and in_list and parent in ("system", "tools", "content"):
                 total += 1
-            stack.extend((child, name) for name, child in item.items())
+            stack.extend((child, name, False) for name, child in item.items())
         elif isinstance(item, list):
-            stack.extend((child, parent) for child in item)
+            stack.extend((child, parent, True) for child in item)
     return total
 
 
