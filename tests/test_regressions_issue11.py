@@ -318,3 +318,18 @@ def test_botocore_errors_are_real() -> None:
     client = botocore_client()
     with pytest.raises(botocore.exceptions.ParamValidationError):
         client.invoke_model(modelId=SONNET_45, body=memoryview(b"{}"))
+
+
+def test_a_callers_unknown_ttl_marker_seen_twice_is_no_internal_error() -> None:
+    """Found by the fuzz campaign: the diagnosis memory looked the ttl up in a 5m/1h table."""
+    params = {
+        "modelId": SONNET_45,
+        "system": [{"text": "word " * 3000}, {"cachePoint": {"type": "default", "ttl": "2h"}}],
+        "messages": [{"role": "user", "content": [{"text": "q"}]}],
+    }
+    for mode in ("inject", "audit"):
+        bch.get_ledger().clear()
+        client, _ = _client(mode, lambda request: json_response(converse_response()))
+        for _ in range(3):  # the guard re-raises in tests: an internal error fails here
+            client.converse(**params)
+        assert len(bch.get_ledger().records()) == 3
