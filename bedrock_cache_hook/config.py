@@ -7,6 +7,7 @@ Raise at configuration time, warn at request time: a bad setting is a ``ConfigEr
 from __future__ import annotations
 
 import dataclasses
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, get_args
@@ -16,7 +17,7 @@ from .errors import ConfigError
 from .export.emf import namespace_problem
 from .ledger import Ledger
 
-__all__ = ["MODES", "Mode", "Settings"]
+__all__ = ["MAX_COUNT", "MODES", "Mode", "Settings"]
 
 Mode = Literal["inject", "audit", "strict", "off"]
 MODES: tuple[str, ...] = get_args(Mode)
@@ -48,11 +49,18 @@ def _check_nested_mapping(name: str, value: object) -> None:
         raise ConfigError(f"{name} must map model ids to mappings of fields, got {value!r}")
 
 
+#: the largest count setting Python can hold in a bounded container (``sys.maxsize``)
+MAX_COUNT = sys.maxsize
+
+
 def _check_positive_int(name: str, value: object, optional: bool = False) -> None:
     if optional and value is None:
         return
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ConfigError(f"{name} must be a positive integer, got {value!r}")
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_COUNT:
+        shown = value if not isinstance(value, int) or value.bit_length() < 128 else "a huge int"
+        raise ConfigError(
+            f"{name} must be a positive integer no larger than {MAX_COUNT}, got {shown!r}"
+        )
 
 
 def _check_optional_str(name: str, value: object) -> None:

@@ -13,6 +13,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
+from ..dialects.body import utf8
 from ..prefix import Prefix
 
 __all__ = ["Fingerprint", "fingerprint"]
@@ -57,7 +58,7 @@ class Fingerprint:
     @functools.cached_property
     def workload(self) -> bytes:
         """Requests of one stable workload: same model, same tool set, same system layout."""
-        return keyed(self.model.encode(), self.tool_set, len(self.system).to_bytes(4, "big"))
+        return keyed(utf8(self.model), self.tool_set, len(self.system).to_bytes(4, "big"))
 
     @property
     def longest_mark_tokens(self) -> int:
@@ -73,7 +74,7 @@ def fingerprint(prefix: Prefix, model: str, min_tokens: int, lookback: int) -> F
     """The request's fingerprint from its prefix: block digests (keyed per process, see
     :func:`~..prefix.digest`) and the prefix's hash chain, never a second read."""
     blocks, chain, cumulative = prefix.blocks, prefix.chain, prefix.cumulative
-    model_key = model.encode()
+    model_key = utf8(model)
     tools: list[bytes] = []
     system: list[bytes] = []
     messages: list[bytes] = []

@@ -215,7 +215,9 @@ class DiagnosisMemory:
     def _register(self, fp: Fingerprint, seq: int, now: float) -> None:
         for (h, index, tokens), ttl in zip(fp.marks, fp.mark_ttls, strict=True):
             mark = self._marks.get(h)
-            if mark is not None and mark.responded and now - mark.last_seen < _TTL[mark.ttl]:
+            # a caller's marker may carry any ttl string (Bedrock rejects it): 5 minutes then
+            lifetime = _TTL.get(mark.ttl, _TTL["5m"]) if mark is not None else 0.0
+            if mark is not None and mark.responded and now - mark.last_seen < lifetime:
                 self._marks.move_to_end(h)
                 continue  # a live entry: this request reads it, its response refreshes it
             self._marks[h] = _Mark(index, tokens, now, ttl, seq, responded=False)

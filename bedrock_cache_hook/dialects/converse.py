@@ -9,7 +9,6 @@ lists and dicts are never modified at any depth.
 from __future__ import annotations
 
 import dataclasses
-import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -27,6 +26,7 @@ from ..prefix import (
 )
 from ..shape import shape
 from ..tokens import document_tokens, image_tokens, json_tokens, text_tokens
+from .body import canonical, utf8
 
 MARKER_KEY = "cachePoint"
 
@@ -45,7 +45,7 @@ def _bytes_default(value: Any) -> str:
 
 
 def _json(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=_bytes_default)
+    return canonical(value, _bytes_default)
 
 
 def _source_bytes(source: Any) -> bytes | None:
@@ -72,11 +72,19 @@ def _block_tokens(kind: str, body: Any, json_length: int) -> int:
             return text_tokens(reasoning["text"])
     if kind == "toolResult" and isinstance(body, Mapping):
         return sum(
-            _block_tokens(next(iter(item), ""), next(iter(item.values()), None), shape(item)[1])
+            _block_tokens(next(iter(item), ""), next(iter(item.values()), None), _length(item))
             for item in _list(body.get("content"))
             if isinstance(item, Mapping) and item
         )
     return json_tokens(json_length)
+
+
+def _length(value: Any) -> int:
+    """Compact JSON length of ``value``, however deep it nests."""
+    try:
+        return shape(value)[1]
+    except RecursionError:
+        return len(_json(value))
 
 
 def _identity(*parts: object) -> bytes:
@@ -152,7 +160,12 @@ class _Reader:
             content_digest = _identity("t", role, salt, body)
             length, dynamic = len(body), dynamic_kind(body) if scan else None
         else:
-            h, length, dynamic = shape(element, scan)
+            try:
+                h, length, dynamic = shape(element, scan)
+            except RecursionError:  # nested deeper than Python recurses: the iterative JSON
+                encoded = _json(element)
+                h, length = hash(encoded), len(encoded)
+                dynamic = dynamic_kind(encoded) if scan else None
             content_digest = _identity("j", role, salt, h)
         markable = self.section_ok(section)
         if kind == "reasoningContent":
@@ -187,7 +200,7 @@ class _Reader:
 
 def message_salt(params: Mapping[str, Any]) -> bytes:
     parts = [_json(params.get(key)) for key in _MESSAGE_SALT_KEYS if params.get(key) is not None]
-    return digest("|".join(parts).encode()) if parts else b""
+    return digest(utf8("|".join(parts))) if parts else b""
 
 
 def parse(
