@@ -99,7 +99,10 @@ class InvokeRequest:
         markers: Sequence[PlannedMarker],
         cache: dict[int, Block],
     ) -> tuple[Prefix, list[str]]:
-        """Read back from the re-written body (betas and body form can change with markers)."""
+        """Anthropic: derived from the one read (markers sit inside their blocks); Nova:
+        read back from the re-written body."""
+        if self.dialect is ANTHROPIC:
+            return anthropic.with_markers(prefix, locations, markers)
         return self.parse(self.spec, cache)
 
     def apply(self, prefix: Prefix, markers: Sequence[PlannedMarker]) -> None:
