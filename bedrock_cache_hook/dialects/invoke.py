@@ -74,6 +74,7 @@ class InvokeRequest:
         self.problem = read.problem
         self.data: dict[str, Any] | None = read.data
         self.rewritable = read.rewritable
+        self.style = read.style
         self.dialect = choose(read.data, spec) if read.data is not None else None
         self.changed = False
 
@@ -143,7 +144,7 @@ class InvokeRequest:
     def commit(self, params: dict[str, Any]) -> None:
         """Write the changed body into the (fresh, top-level) params dict."""
         if self.changed and self.rewritable and self.data is not None:
-            params["body"] = encode(self.data)
+            params["body"] = encode(self.data, self.style)
 
 
 def count_markers(params: Mapping[str, Any]) -> int:
