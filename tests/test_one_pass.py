@@ -104,3 +104,15 @@ def test_anthropic_bodies_too(seed: int) -> None:
     assert derived_locations == again_locations
     assert [b.path for b in derived.blocks] == [b.path for b in again.blocks]
     assert derived.cumulative == again.cumulative and derived.chain == again.chain
+
+
+def test_a_text_block_edited_in_place_between_calls_is_read_again() -> None:
+    params = {"system": [{"text": "You are terse."}], "messages": [user := {"role": "user"}]}
+    user["content"] = [{"text": "What changed?"}]
+    first, _ = converse.parse(params, SPEC)
+    assert converse.parse(params, SPEC)[0].blocks == first.blocks  # the cache answers
+    params["system"][0]["text"] = "You are verbose."  # same dict, new string
+    user["content"][0]["text"] = "What changed?"[:]  # equal text: same content either way
+    second, _ = converse.parse(params, SPEC)
+    assert second.blocks[0].digest != first.blocks[0].digest
+    assert second.blocks[1].digest == first.blocks[1].digest

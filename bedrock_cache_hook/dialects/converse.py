@@ -72,15 +72,53 @@ def _block_tokens(kind: str, body: Any, json_length: int) -> int:
             return text_tokens(reasoning["text"])
     if kind == "toolResult" and isinstance(body, Mapping):
         return sum(
-            _block_tokens(
-                next(iter(item), ""),
-                next(iter(item.values()), None),
-                structured(item, False, _json)[1],
-            )
+            _item_tokens(item)
             for item in _list(body.get("content"))
             if isinstance(item, Mapping) and item
         )
     return json_tokens(json_length)
+
+
+def _item_tokens(item: Mapping[str, Any]) -> int:
+    """Tokens of one tool result content item; JSON is walked only for JSON items."""
+    kind = next(iter(item))
+    body = item[kind]
+    if (kind == "text" and isinstance(body, str)) or (
+        kind in ("image", "document") and isinstance(body, Mapping)
+    ):
+        return _block_tokens(kind, body, 0)
+    return _block_tokens(kind, body, structured(item, False, _json)[1])
+
+
+class _TextBlocks:
+    """Text blocks already read, across calls: a conversation re-sends the same
+    ``{"text": s}`` dicts call after call. An entry is used only when the dict is the very
+    object read before, still holds only ``text``, with the very same (immutable) string,
+    at the same place with the same role, salt and model sections: then the block is
+    necessarily the same. Bounded by entries and by characters held."""
+
+    ENTRIES = 50_000
+    CHARS = 32_000_000
+
+    def __init__(self) -> None:
+        self.entries: dict[int, tuple[Any, str, tuple[Any, ...], Block]] = {}
+        self.chars = 0
+
+    def get(self, element: Any, text: Any, key: tuple[Any, ...]) -> Block | None:
+        entry = self.entries.get(id(element))
+        if entry is None or entry[0] is not element or entry[1] is not text:
+            return None
+        return entry[3] if entry[2] == key else None
+
+    def put(self, element: Any, text: str, key: tuple[Any, ...], block: Block) -> None:
+        if len(self.entries) >= self.ENTRIES or self.chars + len(text) > self.CHARS:
+            self.entries = {}
+            self.chars = 0
+        self.entries[id(element)] = (element, text, key, block)
+        self.chars += len(text)
+
+
+_TEXT_BLOCKS = _TextBlocks()
 
 
 def _marker_problems(element: Mapping[str, Any]) -> tuple[str, ...]:
@@ -144,6 +182,13 @@ class _Reader:
         if cached is not None and cached.path == path and cached.role == role:
             self.blocks.append(cached)
             return
+        text = element.get("text") if type(element) is dict and len(element) == 1 else None
+        key = (section, path, role, salt, self.spec.sections if self.spec else None)
+        if type(text) is str:
+            known = _TEXT_BLOCKS.get(element, text, key)
+            if known is not None:
+                self.blocks.append(known)
+                return
         kind = next(iter(element), "") if isinstance(element, Mapping) and element else "unknown"
         body = element.get(kind) if isinstance(element, Mapping) else None
         scan = section != "messages"  # per-call values matter only before the first marker
@@ -170,6 +215,8 @@ class _Reader:
         )
         if self.cache is not None and not salt:
             self.cache[id(element)] = block
+        if type(text) is str:
+            _TEXT_BLOCKS.put(element, text, key, block)
         self.blocks.append(block)
         if kind == "toolResult" and isinstance(body, Mapping):
             for item in _list(body.get("content")):
