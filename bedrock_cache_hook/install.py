@@ -6,7 +6,10 @@
   revives the handler copies inside clients that already exist.
 - ``install(session)``: a ``boto3.Session`` or ``botocore.session.Session``; clients created
   from it afterwards.
-- ``install(client)``: a ``bedrock-runtime`` client, now.
+- ``install(client)``: a ``bedrock-runtime`` client, now; or an Anthropic SDK Bedrock client
+  (``AnthropicBedrock``, ``AnthropicBedrockMantle`` and their async twins): its middleware.
+- the process-wide install also covers Anthropic SDK Bedrock clients created afterwards and
+  LiteLLM's Bedrock calls, when the program imports those packages (:mod:`.integrations`).
 
 The most specific install wins on a given session or client: it replaces ours there.
 """
@@ -25,7 +28,7 @@ import botocore
 import botocore.session
 from botocore.client import BaseClient
 
-from . import env
+from . import env, integrations
 from ._hooks import SERVICE, Installation
 from ._request import RequestProcessor
 from .config import Settings
@@ -97,11 +100,17 @@ def install(target: Any = None, *, mode: str | None = None, **settings: Any) -> 
         if target is not None:
             # "off" for one session or client also silences the process-wide handlers there.
             with _lock:
-                _process.detach(_resolve(target)[1])
+                if integrations.is_sdk_client(target):
+                    integrations.detach_client(target)
+                else:
+                    _process.detach(_resolve(target)[1])
         return
     with _lock:
         if target is None:
             _switch_on(_process, config, None)
+            return
+        if integrations.is_sdk_client(target):
+            _install_sdk_client(target, config)
             return
         key, emitter = _resolve(target)
         installation = _targeted.get(key)
@@ -116,6 +125,15 @@ def install(target: Any = None, *, mode: str | None = None, **settings: Any) -> 
                     installation.detach(emitter)
             raise
         _targeted[key] = installation
+
+
+def _install_sdk_client(target: Any, config: Settings) -> None:
+    installation = _targeted.get(target) or Installation(config)
+    _configure_ledger(installation, config)
+    installation.settings = config
+    installation.active = True
+    integrations.install_client(target, installation)
+    _targeted[target] = installation
 
 
 def _switch_on(installation: Installation, config: Settings, emitter: Any) -> None:
@@ -133,6 +151,7 @@ def _switch_on(installation: Installation, config: Settings, emitter: Any) -> No
             default = _boto3_default_session()
             if default is not None:
                 installation.attach(default)
+            integrations.enable(installation)
         else:
             installation.attach(emitter)
         installation.settings = config
@@ -161,6 +180,13 @@ def uninstall(target: Any = None) -> None:
                 botocore.unregister_initializer(_process_initializer)
                 _initializer["registered"] = False
             return
+        if integrations.is_sdk_client(target):
+            own = _targeted.pop(target, None)
+            if own is not None:
+                _configure_ledger(own, None)
+                own.active = False
+            integrations.install_client(target, _process)
+            return
         key, emitter = _resolve(target)
         installation = _targeted.pop(key, None)
         if installation is not None:
@@ -177,7 +203,7 @@ def is_installed(target: Any = None) -> bool:
     with _lock:
         if target is None:
             return _process.active or any(i.active for i in _targeted.values())
-        key, _ = _resolve(target)
+        key = target if integrations.is_sdk_client(target) else _resolve(target)[0]
         installation = _targeted.get(key)
         return installation is not None and installation.active
 

@@ -5,7 +5,13 @@
 
 * Routes (REST-JSON, ``modelId`` URL-encoded, may be an ARN): ``POST /model/{modelId}/``
   ``converse``, ``converse-stream``, ``invoke``, ``invoke-with-response-stream`` and
-  ``count-tokens``; anything else is 404 ``UnknownOperationException``.
+  ``count-tokens``; and the Anthropic Messages API as Bedrock serves it, ``POST
+  /anthropic/v1/messages`` (``?beta=true`` too): the bedrock-runtime ``/anthropic`` base URL
+  and a mantle-style one (``bedrock-mantle.{region}.api.aws/anthropic``) both end there; the
+  model is the body's ``model``, ``"stream": true`` answers Server-Sent Events
+  (``Messages`` / ``MessagesStream`` in the call log). Anything else is 404
+  ``UnknownOperationException``.
+* Signatures (``verify_signatures=True``): see :mod:`.signing`; checked before anything else.
 * Region: the SigV4 credential scope of the ``Authorization`` header (the client's region, over
   either transport); the simulator's default region when the request is unsigned.
 * Clock: ``clock()`` (default: frozen at :data:`EPOCH`) plus the total of :meth:`advance`; the
@@ -24,6 +30,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import logging
 import re
 import threading
@@ -41,7 +48,7 @@ from .cache import CacheStore
 from .converse_wire import as_map, parse_converse
 from .errors import MODEL_ERRORS, SERVER_ERROR, UNKNOWN_OPERATION, SimError
 from .faults import ERROR_FAULTS, STREAM_FAULTS, FaultKind, FaultQueue, fault_error
-from .invoke_wire import decode_body, parse_invoke
+from .invoke_wire import decode_body, parse_invoke, parse_messages
 from .latency import LatencyModel
 from .models import SimModel, resolve_model
 from .reply import Reply
@@ -53,6 +60,7 @@ from .responses import (
     reply_response,
     stream_error_frame,
 )
+from .signing import verify_signature
 from .tokenizer import pieces
 
 __all__ = ["EPOCH", "CallLog", "Engine", "WireRequest"]
@@ -68,9 +76,11 @@ _OPERATIONS = {
     "invoke-with-response-stream": "InvokeModelWithResponseStream",
     "count-tokens": "CountTokens",
 }
-_STREAMING = ("ConverseStream", "InvokeModelWithResponseStream")
+_STREAMING = ("ConverseStream", "InvokeModelWithResponseStream", "MessagesStream")
 _INVOKE = ("InvokeModel", "InvokeModelWithResponseStream")
+_MESSAGES = ("Messages", "MessagesStream")
 _ROUTE = re.compile(r"^/model/([^/]+)/([a-z-]+)$")
+_MESSAGES_PATH = "/anthropic/v1/messages"
 _SCOPE = re.compile(r"Credential=[^/,]+/\d{8}/([^/,]+)/")
 _PHRASES = (
     "The cached prefix was read back and the answer is ready.",
@@ -135,6 +145,20 @@ def _reply_pieces(digest: str, limit: int | None) -> tuple[list[tuple[str, int]]
     return kept, False
 
 
+def _messages_route(raw: bytes) -> tuple[str, str]:
+    """(operation, model id) of a Messages API request: the model and ``stream`` are in the
+    body; a body that is not a JSON object still routes (and is rejected as malformed)."""
+    try:
+        body = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        return "Messages", ""
+    if not isinstance(body, dict):
+        return "Messages", ""
+    model = body.get("model")
+    operation = "MessagesStream" if body.get("stream") is True else "Messages"
+    return operation, model if isinstance(model, str) else ""
+
+
 class Engine:
     def __init__(
         self,
@@ -145,7 +169,12 @@ class Engine:
         latency: LatencyModel | None = None,
         time_scale: float = 0.0,
         log_size: int = 10_000,
+        verify_signatures: bool = False,
+        credentials: Mapping[str, str] | None = None,
     ) -> None:
+        #: verify SigV4 signatures (:mod:`.signing`) with ``credentials`` (key id -> secret)
+        self.verify_signatures = verify_signatures
+        self.credentials = dict(credentials or {})
         self._clock = clock or (lambda: EPOCH)
         self._offset = 0.0
         self.region = region
@@ -190,9 +219,12 @@ class Engine:
         digest = hashlib.sha256(b"bedrock-cache-hook-sim:%d" % seq).digest()
         scope = _SCOPE.search(request.headers.get("authorization", ""))
         region = scope.group(1) if scope else self.region
-        route = _ROUTE.match(urlsplit(request.path).path)
+        path = urlsplit(request.path).path
+        route = _ROUTE.match(path)
         operation = _OPERATIONS.get(route.group(2), "") if route else ""
         model_id = unquote(route.group(1)) if route else ""
+        if path == _MESSAGES_PATH:
+            operation, model_id = _messages_route(request.body)
         return _Call(
             request=request,
             operation=operation,
@@ -208,6 +240,10 @@ class Engine:
         call = self._start(request)
         log = call.log
         try:
+            if self.verify_signatures:
+                verify_signature(
+                    request.method, request.path, request.headers, request.body, self.credentials
+                )
             if request.method != "POST" or not call.operation:
                 path = urlsplit(request.path).path
                 message = UNKNOWN_OPERATION.format(method=request.method, path=path)
@@ -222,7 +258,14 @@ class Engine:
             message = error.message
             if error.from_model and call.operation in _INVOKE:
                 message = MODEL_ERRORS.format(message=message)
-            return error_response(error.status, error.code, message, call.request_id, call.date)
+            return error_response(
+                error.status,
+                error.code,
+                message,
+                call.request_id,
+                call.date,
+                anthropic=call.operation in _MESSAGES,
+            )
         except Exception as exc:  # a simulator bug must not hang or crash a transport
             logger.error(
                 "the simulator failed to answer a %s request (%s); traceback, message "
@@ -233,13 +276,22 @@ class Engine:
             )
             code = "InternalServerException"
             self._record(replace(log, status=500, error_code=code))
-            return error_response(500, code, SERVER_ERROR, call.request_id, call.date)
+            return error_response(
+                500,
+                code,
+                SERVER_ERROR,
+                call.request_id,
+                call.date,
+                anthropic=call.operation in _MESSAGES,
+            )
 
     def _prompt(
         self, operation: str, body: Mapping[str, Any], spec: SimModel
     ) -> tuple[str, Prompt]:
         if operation in ("Converse", "ConverseStream"):
             return "converse", parse_converse(body)
+        if operation in _MESSAGES:
+            return "anthropic", parse_messages(body, spec)
         if operation != "CountTokens":
             return parse_invoke(body, spec)
         given = as_map(body.get("input"))
@@ -303,7 +355,8 @@ class Engine:
         if fault in STREAM_FAULTS:
             whole = 1 + len(reply.pieces) // 2
             if fault == "stream_error":
-                chunks = [*chunks[:whole], stream_error_frame(SERVER_ERROR)]
+                sse = reply.operation == "MessagesStream"
+                chunks = [*chunks[:whole], stream_error_frame(SERVER_ERROR, sse=sse)]
             else:
                 cut_at = sum(len(c) for c in chunks[:whole]) + len(chunks[whole]) // 2
         return WireResponse(200, headers, tuple(chunks), streaming, cut_at, first, per_chunk)

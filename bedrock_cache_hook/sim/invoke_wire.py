@@ -44,7 +44,7 @@ from .models import SimModel
 from .requests import TTL_SECONDS, Prompt, PromptBuilder
 from .tokenizer import binary_tokens, count_json, count_text
 
-__all__ = ["decode_body", "parse_invoke"]
+__all__ = ["decode_body", "parse_invoke", "parse_messages"]
 
 _THINKING = ("thinking", "redacted_thinking")
 
@@ -217,3 +217,15 @@ def parse_invoke(body: Mapping[str, Any], spec: SimModel) -> tuple[str, Prompt]:
     if dialect == "nova":
         return "nova", _parse_nova(body)
     return "prompt", _parse_prompt(body)
+
+
+#: Messages API members that are not part of the prompt
+_ROUTING = ("model", "stream")
+
+
+def parse_messages(body: Mapping[str, Any], spec: SimModel) -> Prompt:
+    """A Messages API body (``/anthropic/v1/messages``): the Anthropic format plus ``model``
+    and ``stream``; only models whose InvokeModel body is Anthropic's accept it."""
+    if spec.dialect not in ("anthropic", "other"):
+        raise SimError(MALFORMED_BODY.format(detail="this model does not support the Messages API"))
+    return _parse_anthropic({k: v for k, v in body.items() if k not in _ROUTING})

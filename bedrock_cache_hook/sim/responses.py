@@ -14,7 +14,11 @@
   Anthropic events ``message_start`` (input + cache usage), ``content_block_*``,
   ``message_delta`` (output usage), ``message_stop``; the last chunk also carries
   ``amazon-bedrock-invocationMetrics``.
-* Errors: ``{"message": ...}`` with ``x-amzn-ErrorType: <Code>:<namespace>``.
+* Messages API (``/anthropic/v1/messages``): the Anthropic message JSON (no ``X-Amzn-Bedrock-*``
+  headers); streamed as Server-Sent Events (``event: <type>`` / ``data: <json>``), one HTTP
+  chunk per event, the same events as InvokeModelWithResponseStream without the metrics.
+* Errors: ``{"message": ...}`` with ``x-amzn-ErrorType: <Code>:<namespace>``; on the Messages
+  API Anthropic's shape ``{"type": "error", "error": {"type", "message"}}`` (same header).
 """
 
 from __future__ import annotations
@@ -70,12 +74,31 @@ def _base_headers(reply_date: str, request_id: str, content_type: str) -> list[t
     return [("Date", reply_date), ("Content-Type", content_type), ("x-amzn-RequestId", request_id)]
 
 
+_ANTHROPIC_ERRORS = {
+    400: "invalid_request_error",
+    401: "authentication_error",
+    403: "permission_error",
+    404: "not_found_error",
+    429: "rate_limit_error",
+    503: "overloaded_error",
+}
+_SSE = "text/event-stream"
+
+
 def error_response(
-    status: int, code: str, message: str, request_id: str, date: str
+    status: int, code: str, message: str, request_id: str, date: str, *, anthropic: bool = False
 ) -> WireResponse:
     headers = _base_headers(date, request_id, _JSON)
     headers.append(("x-amzn-ErrorType", f"{code}:{_ERROR_NAMESPACE}"))
-    return WireResponse(status, tuple(headers), (_json({"message": message}),))
+    payload: dict[str, Any] = {"message": message}
+    if anthropic:
+        kind = _ANTHROPIC_ERRORS.get(status, "api_error")
+        payload = {"type": "error", "error": {"type": kind, "message": message}}
+    return WireResponse(status, tuple(headers), (_json(payload),))
+
+
+def _sse(event: dict[str, Any]) -> bytes:
+    return b"event: %s\ndata: %s\n\n" % (str(event.get("type")).encode("ascii"), _json(event))
 
 
 def json_response(payload: Any, request_id: str, date: str) -> WireResponse:
@@ -158,6 +181,12 @@ def reply_response(reply: Reply) -> tuple[tuple[tuple[str, str], ...], list[byte
         return tuple(headers), _converse_frames(reply)
     if op == "InvokeModel":
         return tuple(_invoke_headers(reply)), [_json(native_body(reply))]
+    if op == "Messages":
+        headers = _base_headers(reply.date, reply.request_id, _JSON)
+        return tuple(headers), [_json(native_body(reply))]
+    if op == "MessagesStream":
+        headers = _base_headers(reply.date, reply.request_id, _SSE)
+        return tuple(headers), [_sse(event) for event in native_events(reply)]
     events = native_events(reply)
     events[-1] = {**events[-1], "amazon-bedrock-invocationMetrics": invocation_metrics(reply)}
     headers = _base_headers(reply.date, reply.request_id, EVENT_STREAM)
@@ -165,6 +194,8 @@ def reply_response(reply: Reply) -> tuple[tuple[tuple[str, str], ...], list[byte
     return tuple(headers), [_chunk(event) for event in events]
 
 
-def stream_error_frame(message: str) -> bytes:
+def stream_error_frame(message: str, *, sse: bool = False) -> bytes:
     """The modelled exception frame a stream ends with when the service fails mid-way."""
+    if sse:
+        return _sse({"type": "error", "error": {"type": "api_error", "message": message}})
     return encode_exception("internalServerException", message)

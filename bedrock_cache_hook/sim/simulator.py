@@ -67,7 +67,11 @@ class Simulator:
     requests and the default for :meth:`client`. ``models``: overrides of the model table,
     keyed by exact model id or ARN, valued by a :class:`SimModel` or the id of the model to
     alias to. ``latency``: the latency model. ``time_scale``: 0 (default) never sleeps; 1.0
-    sleeps the modelled latencies for real (0.1 = ten times faster).
+    sleeps the modelled latencies for real (0.1 = ten times faster). ``verify_signatures``:
+    check every SigV4 signature as Bedrock does (:mod:`.signing`; off by default, so clients
+    signing with any dummy key keep working), against ``credentials`` (access key id ->
+    secret; default: the simulator's own dummy pair, :data:`DUMMY_KEY_ID` /
+    :data:`DUMMY_SECRET`). Unsigned and bearer-token requests are always accepted.
     """
 
     def __init__(
@@ -78,11 +82,20 @@ class Simulator:
         models: Mapping[str, SimModel | str] | None = None,
         latency: LatencyModel | None = None,
         time_scale: float = 0.0,
+        verify_signatures: bool = False,
+        credentials: Mapping[str, str] | None = None,
     ) -> None:
         if time_scale < 0:
             raise ValueError("time_scale must not be negative")
+        known = {DUMMY_KEY_ID: DUMMY_SECRET} if credentials is None else dict(credentials)
         self.engine = Engine(
-            clock=clock, region=region, models=models, latency=latency, time_scale=time_scale
+            clock=clock,
+            region=region,
+            models=models,
+            latency=latency,
+            time_scale=time_scale,
+            verify_signatures=verify_signatures,
+            credentials=known,
         )
 
     @property

@@ -90,6 +90,7 @@ def to_wire_request(request: Any) -> WireRequest:
     path = url.path + (f"?{url.query}" if url.query else "")
     headers: Mapping[str, Any] = request.headers
     lowered = {str(name).lower(): _text(value) for name, value in headers.items()}
+    lowered.setdefault("host", url.netloc)  # what an HTTP client sends (and SigV4 signs)
     return WireRequest(request.method, path, lowered, _body_bytes(request.body))
 
 
