@@ -19,11 +19,15 @@ from ._operations import OPERATIONS, Operation, _error_code
 from ._request import RequestOutcome, RequestProcessor
 from .catalog import cost
 from .config import Settings
+from .diagnosis import Diagnosis, diagnose
+from .diagnosis.cost import miss_cost
 from .errors import CacheAuditError
 from .findings import finding
 from .healing import Feature, caller_body, rejected_feature
 from .ledger import CallRecord, Ledger, classify, get_ledger
 from .usage import NO_USAGE, Usage
+
+NO_DIAGNOSIS = Diagnosis()
 
 SERVICE = "bedrock-runtime"
 CONTEXT_KEY = "bedrock_cache_hook"
@@ -250,12 +254,14 @@ class Installation:
     ) -> None:
         outcome = state.outcome
         cost_usd, cost_without_cache_usd = _dollars(outcome, usage)
+        status = classify(usage, outcome.markers, failed=error_code is not None)
+        diagnosis = self._diagnose(state, usage, status)
         record = CallRecord(
             operation=state.operation.name,
             model_id=state.model_id,
             timestamp=state.timestamp,
             latency_ms=(time.perf_counter() - state.started) * 1000.0,
-            status=classify(usage, outcome.markers, failed=error_code is not None),
+            status=status,
             input_tokens=usage.input_tokens,
             cache_read_tokens=usage.cache_read_tokens,
             cache_write_tokens=usage.cache_write_tokens,
@@ -273,8 +279,33 @@ class Installation:
             cost_usd=cost_usd,
             cost_without_cache_usd=cost_without_cache_usd,
             healed=state.healing[0] if state.healing is not None else None,
+            miss_reason=diagnosis.reason,
+            miss_detail=diagnosis.detail,
+            missed_read_tokens=diagnosis.missed_read_tokens,
+            miss_cost_usd=miss_cost(
+                usage, diagnosis.missed_read_tokens, lambda u: _dollars(outcome, u)[0]
+            ),
+            plan_notes=outcome.plan_notes,
         )
         self.ledger.append(record)
+
+    def _diagnose(self, state: CallState, usage: Usage, status: str) -> Diagnosis:
+        ticket = state.outcome.ticket
+        healed = state.healing is not None
+        if ticket is None:
+            return Diagnosis("healed") if healed else NO_DIAGNOSIS
+        self.processor.diagnosis.finish(ticket, succeeded=status != "error")
+        if status == "error" and not healed:
+            return NO_DIAGNOSIS
+        return diagnose(
+            ticket,
+            input_tokens=usage.input_tokens,
+            cache_read_tokens=usage.cache_read_tokens,
+            cache_write_tokens=usage.cache_write_tokens,
+            markers=state.outcome.markers,
+            hit=status == "hit",
+            healed=healed,
+        )
 
 
 _FEATURES = {

@@ -24,11 +24,12 @@ import botocore.session
 
 from .catalog import ModelSpec, Resolution, resolve
 from .config import Settings
+from .diagnosis import DiagnosisMemory, Ticket, fingerprint
 from .dialects import converse
 from .dialects.body import encode
 from .dialects.invoke import InvokeRequest
 from .errors import CacheAuditError
-from .findings import AuditReport, Finding, MarkerInfo, check
+from .findings import AuditReport, Finding, MarkerInfo, check, finding
 from .healing import Added, Rejections
 from .memory import PrefixMemory
 from .planner import FIVE_MINUTES, Observations, PlannedMarker, Policy, plan
@@ -49,6 +50,10 @@ class RequestOutcome:
     write_ttl: str = "5m"
     #: what the hook added, so that a rejection of it can be healed
     added: Added = field(default_factory=Added)
+    #: the request as the miss diagnosis saw it (None when it could not be read)
+    ticket: Ticket | None = None
+    #: the planner's reason for each marker it did not place
+    plan_notes: tuple[str, ...] = ()
 
 
 class WireRequest(Protocol):
@@ -172,6 +177,7 @@ def _observe(memory: PrefixMemory, prefix: Prefix, now: float) -> tuple[Observat
 class RequestProcessor:
     def __init__(self) -> None:
         self.memory = PrefixMemory()
+        self.diagnosis = DiagnosisMemory()
         self.rejections = Rejections()
         self._logged: set[tuple[str, str | None, str]] = set()
         self._lock = threading.Lock()
@@ -239,6 +245,7 @@ class RequestProcessor:
         blocks: dict[int, Block] = {}
         prefix, locations = request.parse(spec, blocks)
         added = Added()
+        plan_notes: tuple[str, ...] = ()
         # what Bedrock refused for this model id is never sent again by this installation
         usable = self.rejections.restrict(model_id, spec) if spec is not None else None
         if (
@@ -254,6 +261,7 @@ class RequestProcessor:
             )
             observations, anchor = _observe(self.memory, prefix, now)
             result = plan(prefix, usable, policy, observations, resolution.prices)
+            plan_notes = result.notes
             caller_body = params.get("body")
             if result.add:
                 request.apply(prefix, result.add)
@@ -271,6 +279,14 @@ class RequestProcessor:
                 boundaries=tuple((prefix.chain[i], prefix.chain[i + 1]) for i in ends[:-1]),
             )
         findings, _ = audit_request(request, prefix, resolution, locations)
+        ticket = self._diagnose(
+            request=request,
+            prefix=prefix,
+            resolution=resolution,
+            settings=settings,
+            findings=findings,
+            now=now,
+        )
         outcome = RequestOutcome(
             resolution=resolution,
             markers=len(prefix.markers),
@@ -280,9 +296,46 @@ class RequestProcessor:
             if prefix.markers and all(m.ttl == "1h" for m in prefix.markers)
             else "5m",
             added=added,
+            ticket=ticket,
+            plan_notes=plan_notes,
         )
         self._report(settings, model_id, findings)
         return outcome
+
+    def _diagnose(
+        self,
+        *,
+        request: WireRequest,
+        prefix: Prefix,
+        resolution: Resolution,
+        settings: Settings,
+        findings: list[Finding],
+        now: float,
+    ) -> Ticket | None:
+        """Register the request with the miss diagnosis (same prefix, no second read); warn
+        once per workload section that churns."""
+        if not request.readable or not prefix.blocks:
+            return None
+        spec = resolution.spec
+        model = resolution.ref.base_id or resolution.ref.raw
+        minimum = spec.min_tokens if spec is not None else 0
+        lookback = spec.lookback_blocks if spec is not None else 0
+        ticket = self.diagnosis.begin(fingerprint(prefix, model, minimum, lookback), now)
+        churn = ticket.churn
+        if churn is not None:
+            where = f"{churn.section}[{churn.index}]"
+            logger.warning(
+                "bedrock_cache_hook: %s changes on most calls of this workload (first "
+                "difference at %s, model %s): its cache is written and never read; move the "
+                "changing part after the last cache marker",
+                churn.section,
+                where,
+                model,
+            )
+            if settings.mode == "audit":
+                message = f"{churn.section} changes on most calls of this workload"
+                findings.append(finding("prefix-churn", message, where))
+        return ticket
 
     def _report(self, settings: Settings, model_id: str, findings: list[Finding]) -> None:
         if settings.mode == "strict":

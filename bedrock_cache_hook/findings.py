@@ -63,6 +63,11 @@ RULES: dict[str, tuple[Severity, str]] = {
         "BEDROCK_CACHE_HOOK_MODEL_ALIASES",
     ),
     "unknown-model": ("warning", "map it with model_aliases, or describe it with model_overrides"),
+    "prefix-churn": (
+        "warning",
+        "move the part that changes on every call (a timestamp, an id) after the last cache "
+        "marker, or into the messages",
+    ),
     "healed": (
         "warning",
         "nothing to do: the hook stopped adding what Bedrock refused; report the model id so "
