@@ -145,6 +145,8 @@ def test_every_instrumented_span_gets_usage_and_the_hooks_attributes(
         reason = getattr(record, "miss_reason", None)
         assert attributes.get("bedrock_cache_hook.miss_reason") == reason
         assert not span.events  # attributes on the call's own span, no events
+    if hasattr(records[0], "miss_reason"):  # the ledger's miss reasons, where it has them
+        assert dict(spans[0].attributes or {})["bedrock_cache_hook.miss_reason"] == "cold"
     assert [dict(s.attributes or {})["bedrock_cache_hook.status"] for s in spans] == [
         "miss",
         "hit",

@@ -67,6 +67,7 @@ def test_calls_go_into_the_applications_document(
     assert document["BedrockSavingsUSD"] == pytest.approx(savings)
     stop()
     client.converse(modelId=MODEL, messages=[{"role": "user", "content": [{"text": "hi"}]}])
+    metrics.add_metric(name="Orders", unit="Count", value=1)
     metrics.flush_metrics()
     assert "BedrockCalls" not in capsys.readouterr().out  # stopped
 
