@@ -76,6 +76,16 @@ class WireRequest(Protocol):
 
     def apply(self, prefix: Prefix, markers: Sequence[PlannedMarker]) -> None: ...
 
+    def applied(
+        self,
+        prefix: Prefix,
+        locations: list[str],
+        markers: Sequence[PlannedMarker],
+        cache: dict[int, Block],
+    ) -> tuple[Prefix, list[str]]:
+        """The prefix and marker locations after :meth:`apply` added ``markers``."""
+        ...
+
     def finish(self, spec: ModelSpec, prefix: Prefix) -> bool:
         """After planning: add what the markers need besides themselves; True if anything."""
         ...
@@ -110,6 +120,15 @@ class ConverseRequest:
         self.params.update(changes)
         self.changes.update(changes)
         self.inserted = converse.inserted(prefix, markers)
+
+    def applied(
+        self,
+        prefix: Prefix,
+        locations: list[str],
+        markers: Sequence[PlannedMarker],
+        cache: dict[int, Block],
+    ) -> tuple[Prefix, list[str]]:
+        return converse.with_markers(prefix, locations, markers)
 
     def finish(self, spec: ModelSpec, prefix: Prefix) -> bool:
         return False
@@ -266,7 +285,7 @@ class RequestProcessor:
             if result.add:
                 request.apply(prefix, result.add)
                 added = _added(request, prefix, result.add, caller_body)
-                prefix, locations = request.parse(spec, blocks)
+                prefix, locations = request.applied(prefix, locations, result.add, blocks)
             if request.finish(usable, prefix):
                 added = dataclasses.replace(added, betas=True, invoke=True, caller_body=caller_body)
             request.commit(params)
@@ -320,6 +339,7 @@ class RequestProcessor:
         model = resolution.ref.base_id or resolution.ref.raw
         minimum = spec.min_tokens if spec is not None else 0
         lookback = spec.lookback_blocks if spec is not None else 0
+        self.diagnosis.configure(settings.diagnosis_capacity, settings.diagnosis_max_age)
         ticket = self.diagnosis.begin(fingerprint(prefix, model, minimum, lookback), now)
         churn = ticket.churn
         if churn is not None:

@@ -7,6 +7,7 @@ Records hold counts, ids and hashes only: never prompt or response text.
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections import deque
 from collections.abc import Callable
@@ -223,8 +224,15 @@ class Ledger:
 
     @staticmethod
     def _check_capacity(capacity: int) -> None:
-        if isinstance(capacity, bool) or not isinstance(capacity, int) or capacity < 1:
-            raise ValueError(f"ledger capacity must be a positive integer, got {capacity!r}")
+        if (
+            isinstance(capacity, bool)
+            or not isinstance(capacity, int)
+            or not 1 <= capacity <= sys.maxsize
+        ):
+            raise ValueError(
+                f"ledger capacity must be a positive integer no larger than {sys.maxsize}, "
+                f"got {capacity!r}"
+            )
 
     @property
     def capacity(self) -> int:

@@ -1,17 +1,19 @@
 """A request's fingerprint: keyed hashes and counts of its prefix, never text.
 
 Built from the same :class:`~..prefix.Prefix` the planner works on (no second read of the
-request). Every hash is keyed with a secret drawn once per process, so a fingerprint cannot be
-matched against a guessed prompt outside this process, and none is ever exported: records
-carry only the reason, an index and token counts.
+request): its block digests and hash chain, keyed with a secret drawn once per process, so a
+fingerprint cannot be matched against a guessed prompt outside this process. None is ever
+exported: records carry only the reason, an index and token counts.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 from dataclasses import dataclass
 
+from ..dialects.body import utf8
 from ..prefix import Prefix
 
 __all__ = ["Fingerprint", "fingerprint"]
@@ -34,13 +36,13 @@ class Fingerprint:
     model: str
     tools: tuple[bytes, ...]
     system: tuple[bytes, ...]
-    #: one hash per message (its blocks in order)
+    #: per message, the prefix hash chain through its end (so equal up to the first change)
     messages: tuple[bytes, ...]
-    #: (keyed chain hash, block index, estimated tokens) at every marker position as sent
+    #: (model + chain hash, block index, estimated tokens) at every marker position as sent
     marks: tuple[tuple[bytes, int, int], ...]
     #: the TTL each mark asks for, in the same order
     mark_ttls: tuple[str, ...]
-    #: (keyed chain hash, block index, estimated tokens) at every section and message end
+    #: (model + chain hash, block index, estimated tokens) at every section and message end
     ends: tuple[tuple[bytes, int, int], ...]
     estimated_tokens: int
     #: the model's minimum for a checkpoint (0 when unknown)
@@ -48,15 +50,15 @@ class Fingerprint:
     #: blocks a checkpoint looks back for an earlier entry
     lookback: int
 
-    @property
+    @functools.cached_property
     def tool_set(self) -> bytes:
         """The tools regardless of order: finds the workload when only the order changed."""
         return keyed(b"tool-set", *sorted(self.tools))
 
-    @property
+    @functools.cached_property
     def workload(self) -> bytes:
         """Requests of one stable workload: same model, same tool set, same system layout."""
-        return keyed(self.model.encode(), self.tool_set, len(self.system).to_bytes(4, "big"))
+        return keyed(utf8(self.model), self.tool_set, len(self.system).to_bytes(4, "big"))
 
     @property
     def longest_mark_tokens(self) -> int:
@@ -68,40 +70,31 @@ class Fingerprint:
         return max((tokens for h, _, tokens in self.ends if h in theirs), default=0)
 
 
-def _ends(prefix: Prefix, model_key: bytes) -> tuple[tuple[bytes, int, int], ...]:
-    blocks = prefix.blocks
-    out: list[tuple[bytes, int, int]] = []
-    for i, block in enumerate(blocks):
-        nxt = blocks[i + 1] if i + 1 < len(blocks) else None
-        if (
-            nxt is None
-            or nxt.section != block.section
-            or (block.section == "messages" and nxt.path[0] != block.path[0])
-        ):
-            out.append((keyed(b"mark", model_key, prefix.chain[i]), i, prefix.cumulative[i]))
-    return tuple(out)
-
-
 def fingerprint(prefix: Prefix, model: str, min_tokens: int, lookback: int) -> Fingerprint:
+    """The request's fingerprint from its prefix: block digests (keyed per process, see
+    :func:`~..prefix.digest`) and the prefix's hash chain, never a second read."""
+    blocks, chain, cumulative = prefix.blocks, prefix.chain, prefix.cumulative
+    model_key = utf8(model)
     tools: list[bytes] = []
     system: list[bytes] = []
     messages: list[bytes] = []
-    current: list[bytes] = []
-    last_message = -1
-    for block in prefix.blocks:
-        if block.section == "tools":
-            tools.append(keyed(b"tool", block.digest))
-        elif block.section == "system":
-            system.append(keyed(b"system", block.digest))
-        else:
-            if block.path[0] != last_message and current:
-                messages.append(keyed(b"message", *current))
-                current = []
-            last_message = block.path[0]
-            current.append(block.digest)
-    if current:
-        messages.append(keyed(b"message", *current))
-    model_key = model.encode()
+    ends: list[tuple[bytes, int, int]] = []
+    last = len(blocks) - 1
+    for i, block in enumerate(blocks):
+        section = block.section
+        if section == "tools":
+            tools.append(block.digest)
+        elif section == "system":
+            system.append(block.digest)
+        nxt = blocks[i + 1] if i < last else None
+        if (
+            nxt is None
+            or nxt.section != section
+            or (section == "messages" and nxt.path[0] != block.path[0])
+        ):
+            if section == "messages":
+                messages.append(chain[i])  # the chain through this message: its history
+            ends.append((model_key + chain[i], i, cumulative[i]))
     marks: list[tuple[bytes, int, int]] = []
     ttls: list[str] = []
     seen: set[int] = set()
@@ -110,7 +103,7 @@ def fingerprint(prefix: Prefix, model: str, min_tokens: int, lookback: int) -> F
         if at < 0 or at in seen:
             continue
         seen.add(at)
-        marks.append((keyed(b"mark", model_key, prefix.chain[at]), at, prefix.cumulative[at]))
+        marks.append((model_key + chain[at], at, cumulative[at]))
         ttls.append(marker.ttl or "5m")
     return Fingerprint(
         model=model,
@@ -119,7 +112,7 @@ def fingerprint(prefix: Prefix, model: str, min_tokens: int, lookback: int) -> F
         messages=tuple(messages),
         marks=tuple(marks),
         mark_ttls=tuple(ttls),
-        ends=_ends(prefix, model_key),
+        ends=tuple(ends),
         estimated_tokens=prefix.total_tokens,
         min_tokens=min_tokens,
         lookback=lookback,

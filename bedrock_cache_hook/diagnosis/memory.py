@@ -78,6 +78,8 @@ class _Workload:
 
 
 def _first_difference(a: tuple[bytes, ...], b: tuple[bytes, ...]) -> int:
+    if a == b:
+        return len(a)
     for i, (x, y) in enumerate(zip(a, b, strict=False)):
         if x != y:
             return i
@@ -85,7 +87,15 @@ def _first_difference(a: tuple[bytes, ...], b: tuple[bytes, ...]) -> int:
 
 
 def _shared_messages(a: Fingerprint, b: Fingerprint) -> int:
-    return _first_difference(a.messages, b.messages)
+    """Leading messages both share: chains are equal up to the first change, so bisect."""
+    low, high = 0, min(len(a.messages), len(b.messages))
+    while low < high:
+        middle = (low + high + 1) // 2
+        if a.messages[middle - 1] == b.messages[middle - 1]:
+            low = middle
+        else:
+            high = middle - 1
+    return low
 
 
 class DiagnosisMemory:
@@ -102,6 +112,14 @@ class DiagnosisMemory:
         self._recent: OrderedDict[int, tuple[Fingerprint, float]] = OrderedDict()
         self._index: OrderedDict[bytes, deque[int]] = OrderedDict()
         self._workloads: OrderedDict[bytes, _Workload] = OrderedDict()
+
+    def configure(self, capacity: int, max_age: float) -> None:
+        """New limits (from the installation's settings); a shrink takes effect at once."""
+        if (capacity, float(max_age)) == (self.capacity, self.max_age):
+            return
+        with self._lock:
+            self.capacity, self.max_age = capacity, float(max_age)
+            self._trim()
 
     def begin(self, fp: Fingerprint, now: float) -> Ticket:
         """Before the request is sent: snapshot what it is compared with, then register it."""
@@ -176,7 +194,7 @@ class DiagnosisMemory:
         values = {"tools": fp.tools, "system": fp.system}
         new = {}
         for section, value in values.items():
-            digest = keyed(section.encode(), *value)
+            digest = keyed(section.encode(), *value) if len(value) > 1 else b"".join(value)
             seen = workload.seen[section]
             new[section] = digest not in seen
             if len(seen) < _SEEN_VALUES:
@@ -197,7 +215,9 @@ class DiagnosisMemory:
     def _register(self, fp: Fingerprint, seq: int, now: float) -> None:
         for (h, index, tokens), ttl in zip(fp.marks, fp.mark_ttls, strict=True):
             mark = self._marks.get(h)
-            if mark is not None and mark.responded and now - mark.last_seen < _TTL[mark.ttl]:
+            # a caller's marker may carry any ttl string (Bedrock rejects it): 5 minutes then
+            lifetime = _TTL.get(mark.ttl, _TTL["5m"]) if mark is not None else 0.0
+            if mark is not None and mark.responded and now - mark.last_seen < lifetime:
                 self._marks.move_to_end(h)
                 continue  # a live entry: this request reads it, its response refreshes it
             self._marks[h] = _Mark(index, tokens, now, ttl, seq, responded=False)

@@ -71,6 +71,8 @@ def _scale(fp: Fingerprint, total_input: int) -> float:
 
 
 def _first_difference(a: tuple[bytes, ...], b: tuple[bytes, ...]) -> int | None:
+    if a == b:
+        return None
     for i, (x, y) in enumerate(zip(a, b, strict=False)):
         if x != y:
             return i

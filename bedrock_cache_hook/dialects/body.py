@@ -19,11 +19,12 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 __all__ = [
     "BodyRead",
+    "botocore_accepts",
     "canonical",
     "decode_base64",
     "encode",
@@ -38,13 +39,22 @@ NOT_JSON = "body-not-json"
 
 
 class BodyRead:
-    """What reading a body gave: the JSON object, or the reason there is none."""
+    """What reading a body gave: the JSON object, or the reason there is none.
 
-    __slots__ = ("data", "problem")
+    ``rewritable``: re-serializing ``data`` (:func:`encode`) gives the caller's body back
+    with nothing changed but what the hook adds: UTF-8 without a BOM, no duplicate keys, no
+    ``NaN``/``Infinity``, every number written as Python writes it. Otherwise the body is
+    read for the audit only and sent untouched (``body-not-rewritable``).
+    """
 
-    def __init__(self, data: dict[str, Any] | None, problem: str | None) -> None:
+    __slots__ = ("data", "problem", "rewritable")
+
+    def __init__(
+        self, data: dict[str, Any] | None, problem: str | None, rewritable: bool = False
+    ) -> None:
         self.data = data
         self.problem = problem
+        self.rewritable = rewritable
 
 
 def peek(body: Any) -> bytes | str | None:
@@ -74,20 +84,81 @@ def peek(body: Any) -> bytes | str | None:
     return None
 
 
+def botocore_accepts(body: Any) -> bool:
+    """Whether botocore itself would send this ``body`` (its blob validation and UTF-8
+    serialization of a ``str``): a body it refuses must stay refused, so it is not read."""
+    if isinstance(body, str):
+        try:
+            body.encode("utf-8")
+        except UnicodeEncodeError:
+            return False
+        return True
+    return isinstance(body, bytes | bytearray) or hasattr(body, "read")
+
+
+class _Faithful:
+    """JSON decoding hooks noting anything a re-serialization would not give back."""
+
+    __slots__ = ("ok",)
+
+    def __init__(self) -> None:
+        self.ok = True
+
+    def pairs(self, pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        out = dict(pairs)
+        if len(out) != len(pairs):
+            self.ok = False  # duplicate keys: a round trip would keep only the last
+        return out
+
+    def number(self, text: str) -> float:
+        value = float(text)
+        if repr(value) != text:
+            self.ok = False  # 1E5, 1.50, 1e400: written back differently
+        return value
+
+    def integer(self, text: str) -> int:
+        value = int(text)
+        if text.startswith("-0"):
+            self.ok = False  # -0 is written back as 0
+        return value
+
+    def constant(self, text: str) -> float:
+        self.ok = False  # NaN / Infinity: not JSON, kept only as the caller sent them
+        return float(text)
+
+
 def read_body(body: Any) -> BodyRead:
     """Read an InvokeModel ``body`` into a JSON object, leaving the caller's object as found."""
-    if body is None:
+    if body is None or not botocore_accepts(body):
         return BodyRead(None, None)
     raw = peek(body)
     if raw is None:
         return BodyRead(None, UNREADABLE if callable(getattr(body, "read", None)) else NOT_JSON)
+    faithful = _Faithful()
+    text: str | bytes = raw
+    if isinstance(raw, bytes):
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            faithful.ok = False  # UTF-16/32 JSON is still read for the audit
+        else:
+            if text.startswith("\ufeff"):
+                faithful.ok = False
+    elif not isinstance(body, str):
+        faithful.ok = False  # a file-like object returning text: left to botocore
     try:
-        data = json.loads(raw)
+        data = json.loads(
+            text,
+            object_pairs_hook=faithful.pairs,
+            parse_float=faithful.number,
+            parse_int=faithful.integer,
+            parse_constant=faithful.constant,
+        )
     except (ValueError, UnicodeDecodeError, RecursionError):
         return BodyRead(None, NOT_JSON)
     if not isinstance(data, dict):
         return BodyRead(None, NOT_JSON)
-    return BodyRead(data, None)
+    return BodyRead(data, None, faithful.ok)
 
 
 def encode(data: Mapping[str, Any]) -> bytes:
@@ -104,9 +175,46 @@ def utf8(text: str) -> bytes:
     return text.encode("utf-8", "surrogatepass")
 
 
-def canonical(value: Any) -> str:
-    """Stable compact JSON for hashing and size estimates (keys sorted)."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
+def canonical(value: Any, default: Callable[[Any], str] = str) -> str:
+    """Stable compact JSON for hashing and size estimates (keys sorted); a value nested
+    deeper than Python's recursion allows (tool schemas 500 levels deep) gets an iterative
+    rendering of the same content instead."""
+    try:
+        return json.dumps(value, sort_keys=True, separators=(",", ":"), default=default)
+    except RecursionError:
+        return _deep_canonical(value, default)
+
+
+class _Text(str):
+    """A piece of output already rendered (on :func:`_deep_canonical`'s stack)."""
+
+
+def _deep_canonical(value: Any, default: Callable[[Any], str]) -> str:
+    parts: list[str] = []
+    stack: list[Any] = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, _Text):
+            parts.append(item)
+        elif isinstance(item, Mapping):
+            entries = sorted(item.items(), key=lambda entry: str(entry[0]))
+            stack.append(_Text("}"))
+            for i, (key, child) in reversed(list(enumerate(entries))):
+                stack.append(child)
+                stack.append(_Text(("," if i else "") + json.dumps(str(key)) + ":"))
+            stack.append(_Text("{"))
+        elif isinstance(item, list | tuple):
+            stack.append(_Text("]"))
+            for i, child in reversed(list(enumerate(item))):
+                stack.append(child)
+                if i:
+                    stack.append(_Text(","))
+            stack.append(_Text("["))
+        elif item is None or isinstance(item, str | int | float | bool):
+            parts.append(json.dumps(item))
+        else:
+            parts.append(json.dumps(default(item)))
+    return "".join(parts)
 
 
 def decode_base64(data: Any, limit: int | None = None) -> bytes | None:

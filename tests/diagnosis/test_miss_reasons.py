@@ -174,3 +174,19 @@ def test_the_summary_adds_up_by_reason_overall_and_per_model() -> None:
         assert totals.miss_cost_usd == pytest.approx(sum(r.miss_cost_usd for r in mine))
     assert summary.miss_cost_usd == pytest.approx(sum(r.miss_cost_usd for r in records))
     assert summary.by_model[SONNET].by_reason == summary.by_reason
+
+
+def test_the_callers_own_rejected_marker_is_marker_rejected() -> None:
+    from botocore.exceptions import ClientError
+
+    _, client = hooked()
+    bad = [*SYSTEM, {"cachePoint": {"type": "default"}}]
+    with pytest.raises(ClientError):
+        client.converse(modelId="meta.llama3-3-70b-instruct-v1:0", system=bad, messages=history(1))
+    assert (last().status, last().miss_reason) == ("error", "marker_rejected")
+
+
+def test_a_healed_call_says_healed() -> None:
+    _, client = hooked(model_overrides={"no-cache": {"caching": True, "min_tokens": 0}})
+    client.converse(modelId="meta.llama3-3-70b-instruct-v1:0", system=SYSTEM, messages=history(1))
+    assert last().miss_reason == "healed"

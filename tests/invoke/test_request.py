@@ -275,4 +275,5 @@ def test_fail_open_keeps_a_file_body_where_it_was(
         body, _ = call()
     assert body == plain == raw
     assert "RuntimeError" in caplog.text
-    assert bch.get_ledger().records() == []
+    (record,) = bch.get_ledger().records()
+    assert [f.code for f in record.findings] == ["request-unread"]  # type: ignore[attr-defined]

@@ -215,8 +215,14 @@ def test_metrics_never_count_tokens_twice(instrumented: Telemetry) -> None:
     write = sum(p.sum for attrs, p in ours if attrs["gen_ai.token.type"] == "cache_creation")
     assert write == sum(r.cache_write_tokens for r in records)
     calls = instrumented.points("bedrock_cache_hook.calls")
-    by_status = {a["bedrock_cache_hook.status"]: p.value for a, p in calls}
+    by_status: dict[str, int] = {}
+    for attrs, point in calls:
+        status = attrs["bedrock_cache_hook.status"]
+        by_status[status] = by_status.get(status, 0) + point.value
     assert by_status == {"miss": 1, "hit": 4}
+    by_reason = {a.get("bedrock_cache_hook.miss_reason"): p.value for a, p in calls if p.value}
+    for record in records:
+        assert getattr(record, "miss_reason", None) in by_reason
     cost = sum(p.value for _, p in instrumented.points("bedrock_cache_hook.cost"))
     assert cost == pytest.approx(sum(r.cost_usd for r in records))
 
