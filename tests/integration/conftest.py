@@ -13,4 +13,4 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         return
     terminalreporter.section("framework read shares (cache reads / input, calls 2..n)")
     for (framework, scenario), share in sorted(SHARES.items()):
-        terminalreporter.write_line(f"{framework:12s} {scenario:28s} {share:6.1%}")
+        terminalreporter.write_line(f"{framework:12s} {scenario:30s} {share:6.1%}")

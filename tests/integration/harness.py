@@ -26,6 +26,7 @@ PROFILE_ARN = "arn:aws:bedrock:us-east-1:123456789012:application-inference-prof
 class Run:
     records: list[dict[str, Any]]
     answers: int
+    digest: str
     sim_calls: list[Any]
     fan_outs: list[int]
     results: list[int]
@@ -89,6 +90,7 @@ def run_app(
     return Run(
         records=result["records"],
         answers=result["answers"],
+        digest=result["digest"],
         sim_calls=sim.calls(),
         fan_outs=scripted.fan_outs,
         results=scripted.results,

@@ -71,7 +71,13 @@ def test_env_var_alone_caches_from_the_second_call(app: str, tmp_path: Path) -> 
     _check_reads_from_the_second_call(run)
     assert {r["operation"] for r in run.records} == {FRAMEWORKS[app][1]}
     assert all(r["injected"] > 0 for r in run.records)  # the hook placed the markers
+    # the same conversation without the hook: the same answers, and nothing read
+    without = run_app(app, hook=False, tmp=tmp_path)
+    _check_conversation(without)
+    assert without.digest == run.digest
+    assert without.read_share == 0.0
     SHARES[(app, "env var only")] = run.read_share
+    SHARES[(app, "no hook, no framework caching")] = without.read_share
     print(f"{app}: read share {run.read_share:.1%} (env var only)")
 
 

@@ -7,6 +7,7 @@ Imported first by every app, before the framework.
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 import json
 import os
@@ -75,7 +76,7 @@ def get_weather(city: str) -> str:
 
 
 def report(answers: list[str]) -> None:
-    """Print one RESULT line: the answers' count and the hook's records (counts only)."""
+    """Print one RESULT line: the answers' count and digest, the hook's records (counts only)."""
     records: list[dict[str, Any]] = []
     if os.environ.get("BEDROCK_CACHE_HOOK"):
         import bedrock_cache_hook
@@ -95,4 +96,6 @@ def report(answers: list[str]) -> None:
                     "completed": r.completed,
                 }
             )
-    print("RESULT " + json.dumps({"answers": len([a for a in answers if a]), "records": records}))
+    digest = hashlib.sha256(json.dumps(answers).encode()).hexdigest()  # the answers, not their text
+    result = {"answers": len([a for a in answers if a]), "digest": digest, "records": records}
+    print("RESULT " + json.dumps(result))
