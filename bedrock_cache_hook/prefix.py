@@ -28,25 +28,40 @@ _DYNAMIC = re.compile(
     r"|(?P<epoch>\b1[5-9]\d{8}(?:\d{3})?\b)"
     r"|(?P<clock>\b\d{1,2}:\d{2}:\d{2}\b)"
 )
-#: texts already scanned (the same system prompt and tool specs come back on every call);
-#: a strong reference keeps each text alive so its id cannot be reused while cached
-_SCANNED: dict[int, tuple[str, str | None]] = {}
-_SCANNED_CAP = 4096
+
+
+#: texts already scanned, by value: the same system prompt and tool specs come back on every
+#: call (as new string objects when a body is parsed), and a dict lookup costs a hash and a
+#: compare at C speed where the scan costs a regex over the text; bounded by total size
+class _ScanMemo:
+    BUDGET = 16_000_000  # characters kept; then it starts over
+
+    def __init__(self) -> None:
+        self.kinds: dict[str, str | None] = {}
+        self.chars = 0  # approximate under threads: only bounds the memory
+
+    def remember(self, text: str, kind: str | None) -> None:
+        if self.chars + len(text) > self.BUDGET:
+            self.kinds.clear()
+            self.chars = 0
+        self.kinds[text] = kind
+        self.chars += len(text)
+
+
+_SCANNED = _ScanMemo()
 #: a per-process key: block digests are never comparable outside this process
 _KEY = secrets.token_bytes(32)
 
 
 def dynamic_kind(text: str) -> str | None:
     """Name the first per-call-looking value (timestamp, UUID, epoch, clock time) in text;
-    each distinct text object is scanned once."""
-    cached = _SCANNED.get(id(text))
-    if cached is not None and cached[0] is text:
-        return cached[1]
+    each distinct text is scanned once."""
+    kinds = _SCANNED.kinds
+    if text in kinds:
+        return kinds[text]
     match = _DYNAMIC.search(text) if _has_digit(text) else None
     kind = match.lastgroup if match is not None else None
-    if len(_SCANNED) >= _SCANNED_CAP:
-        _SCANNED.clear()
-    _SCANNED[id(text)] = (text, kind)
+    _SCANNED.remember(text, kind)
     return kind
 
 

@@ -10,12 +10,12 @@ compared outside it). Dict keys are order-independent, as the JSON they replaced
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from .prefix import dynamic_kind
 
-__all__ = ["Shape", "shape"]
+__all__ = ["Shape", "identity", "shape", "structured"]
 
 Shape = tuple[int, int, str | None]
 
@@ -70,3 +70,18 @@ def shape(value: Any, scan: bool = False) -> Shape:
         return hash(str(value)), len(value) + 2, dynamic_kind(str(value)) if scan else None
     h, n = _scalar(value)
     return h, n, None
+
+
+def structured(value: Any, scan: bool, fallback: Callable[[Any], str]) -> Shape:
+    """:func:`shape`, or for a value nested deeper than Python recurses, the same from
+    ``fallback`` (an iterative canonical JSON of it)."""
+    try:
+        return shape(value, scan)
+    except RecursionError:
+        encoded = fallback(value)
+        return hash(encoded), len(encoded), dynamic_kind(encoded) if scan else None
+
+
+def identity(*parts: object) -> bytes:
+    """A block's digest from Python's hash of its parts (strings hash once per object)."""
+    return hash(parts).to_bytes(8, "big", signed=True)

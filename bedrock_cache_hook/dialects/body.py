@@ -10,7 +10,8 @@ rules:
   the caller gets the ``body-unreadable`` finding where caching matters;
 - anything else (``None``, a dict, ...): not read; botocore's own validation speaks to it.
 
-A body is re-serialized (compact JSON, UTF-8, non-ASCII kept as is) only when a marker or a
+A body is re-serialized (in the caller's own layout when it is one of :data:`STYLES`, else
+compact JSON; UTF-8, non-ASCII kept as is) only when a marker or a
 beta was added; otherwise the caller's object goes out untouched, byte for byte.
 """
 
@@ -47,14 +48,20 @@ class BodyRead:
     read for the audit only and sent untouched (``body-not-rewritable``).
     """
 
-    __slots__ = ("data", "problem", "rewritable")
+    __slots__ = ("data", "problem", "rewritable", "style")
 
     def __init__(
-        self, data: dict[str, Any] | None, problem: str | None, rewritable: bool = False
+        self,
+        data: dict[str, Any] | None,
+        problem: str | None,
+        rewritable: bool = False,
+        style: str = "compact",
     ) -> None:
         self.data = data
         self.problem = problem
         self.rewritable = rewritable
+        #: how the caller's JSON was written (:data:`STYLES`), kept when it is re-written
+        self.style = style
 
 
 def peek(body: Any) -> bytes | str | None:
@@ -127,6 +134,27 @@ class _Faithful:
         return float(text)
 
 
+#: the ways bodies are commonly written: ``json.dumps(body)`` and compact JSON. A body that
+#: one of them writes back exactly is faithful by construction (no duplicate keys, numbers
+#: as Python writes them), which C-speed ``json.loads`` + ``json.dumps`` prove at once; only
+#: other bodies take the slower hooked decoder
+STYLES: dict[str, dict[str, Any]] = {
+    "default": {"allow_nan": False},
+    "compact": {"separators": (",", ":"), "ensure_ascii": False, "allow_nan": False},
+    "compact-ascii": {"separators": (",", ":"), "allow_nan": False},
+}
+
+
+def _style(data: Any, text: str) -> str | None:
+    for name, options in STYLES.items():
+        try:
+            if json.dumps(data, **options) == text:
+                return name
+        except (ValueError, RecursionError):  # NaN / Infinity, or nested too deep
+            return None
+    return None
+
+
 def read_body(body: Any) -> BodyRead:
     """Read an InvokeModel ``body`` into a JSON object, leaving the caller's object as found."""
     if body is None or not botocore_accepts(body):
@@ -146,6 +174,16 @@ def read_body(body: Any) -> BodyRead:
                 faithful.ok = False
     elif not isinstance(body, str):
         faithful.ok = False  # a file-like object returning text: left to botocore
+    if faithful.ok and isinstance(text, str):
+        try:
+            fast = json.loads(text)
+        except (ValueError, RecursionError):
+            return BodyRead(None, NOT_JSON)
+        if not isinstance(fast, dict):
+            return BodyRead(None, NOT_JSON)
+        style = _style(fast, text)
+        if style is not None:
+            return BodyRead(fast, None, True, style)
     try:
         data = json.loads(
             text,
@@ -161,13 +199,15 @@ def read_body(body: Any) -> BodyRead:
     return BodyRead(data, None, faithful.ok)
 
 
-def encode(data: Mapping[str, Any]) -> bytes:
-    """The compact wire form of a body we changed (UTF-8; a string holding a lone surrogate,
-    which UTF-8 cannot carry, keeps the ``\\uXXXX`` escape it arrived as)."""
+def encode(data: Mapping[str, Any], style: str = "compact") -> bytes:
+    """The wire form of a body we changed, written as the caller wrote it (:data:`STYLES`;
+    UTF-8; a string holding a lone surrogate, which UTF-8 cannot carry, keeps the
+    ``\\uXXXX`` escape it arrived as)."""
+    options = STYLES.get(style, STYLES["compact"])
     try:
-        return json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+        return json.dumps(data, **options).encode("utf-8")
     except UnicodeEncodeError:
-        return json.dumps(data, separators=(",", ":")).encode("ascii")
+        return json.dumps(data, **{**options, "ensure_ascii": True}).encode("ascii")
 
 
 def utf8(text: str) -> bytes:

@@ -24,7 +24,7 @@ from ..prefix import (
     dynamic_kind,
     location,
 )
-from ..shape import shape
+from ..shape import identity, structured
 from ..tokens import document_tokens, image_tokens, json_tokens, text_tokens
 from .body import canonical, utf8
 
@@ -72,24 +72,15 @@ def _block_tokens(kind: str, body: Any, json_length: int) -> int:
             return text_tokens(reasoning["text"])
     if kind == "toolResult" and isinstance(body, Mapping):
         return sum(
-            _block_tokens(next(iter(item), ""), next(iter(item.values()), None), _length(item))
+            _block_tokens(
+                next(iter(item), ""),
+                next(iter(item.values()), None),
+                structured(item, False, _json)[1],
+            )
             for item in _list(body.get("content"))
             if isinstance(item, Mapping) and item
         )
     return json_tokens(json_length)
-
-
-def _length(value: Any) -> int:
-    """Compact JSON length of ``value``, however deep it nests."""
-    try:
-        return shape(value)[1]
-    except RecursionError:
-        return len(_json(value))
-
-
-def _identity(*parts: object) -> bytes:
-    """A block's digest from Python's hash of its parts (strings hash once per object)."""
-    return hash(parts).to_bytes(8, "big", signed=True)
 
 
 def _marker_problems(element: Mapping[str, Any]) -> tuple[str, ...]:
@@ -157,16 +148,11 @@ class _Reader:
         body = element.get(kind) if isinstance(element, Mapping) else None
         scan = section != "messages"  # per-call values matter only before the first marker
         if kind == "text" and isinstance(body, str):
-            content_digest = _identity("t", role, salt, body)
+            content_digest = identity("t", role, salt, body)
             length, dynamic = len(body), dynamic_kind(body) if scan else None
         else:
-            try:
-                h, length, dynamic = shape(element, scan)
-            except RecursionError:  # nested deeper than Python recurses: the iterative JSON
-                encoded = _json(element)
-                h, length = hash(encoded), len(encoded)
-                dynamic = dynamic_kind(encoded) if scan else None
-            content_digest = _identity("j", role, salt, h)
+            h, length, dynamic = structured(element, scan, _json)
+            content_digest = identity("j", role, salt, h)
         markable = self.section_ok(section)
         if kind == "reasoningContent":
             markable, kind = False, "reasoning"

@@ -74,6 +74,7 @@ class InvokeRequest:
         self.problem = read.problem
         self.data: dict[str, Any] | None = read.data
         self.rewritable = read.rewritable
+        self.style = read.style
         self.dialect = choose(read.data, spec) if read.data is not None else None
         self.changed = False
 
@@ -99,7 +100,10 @@ class InvokeRequest:
         markers: Sequence[PlannedMarker],
         cache: dict[int, Block],
     ) -> tuple[Prefix, list[str]]:
-        """Read back from the re-written body (betas and body form can change with markers)."""
+        """Anthropic: derived from the one read (markers sit inside their blocks); Nova:
+        read back from the re-written body."""
+        if self.dialect is ANTHROPIC:
+            return anthropic.with_markers(prefix, locations, markers)
         return self.parse(self.spec, cache)
 
     def apply(self, prefix: Prefix, markers: Sequence[PlannedMarker]) -> None:
@@ -140,7 +144,7 @@ class InvokeRequest:
     def commit(self, params: dict[str, Any]) -> None:
         """Write the changed body into the (fresh, top-level) params dict."""
         if self.changed and self.rewritable and self.data is not None:
-            params["body"] = encode(self.data)
+            params["body"] = encode(self.data, self.style)
 
 
 def count_markers(params: Mapping[str, Any]) -> int:
