@@ -13,7 +13,7 @@ import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from ._guard import guarded
 from ._operations import OPERATIONS, Operation, _error_code
@@ -35,6 +35,18 @@ CONTEXT_KEY = "bedrock_cache_hook"
 _ID_PREFIX = "bedrock_cache_hook"
 
 
+class CallObserver(Protocol):
+    """Sees each call twice: ``start`` while botocore makes the call (the caller's context is
+    current: the OpenTelemetry span, say), ``finish`` with its record once it is appended."""
+
+    def start(self, operation: str, model_id: str) -> Any: ...
+    def finish(self, token: Any, record: CallRecord) -> None: ...
+
+
+#: the observers every installation tells about its calls (``export.otel`` adds one)
+CALL_OBSERVERS: list[CallObserver] = []
+
+
 @dataclass
 class CallState:
     """Per-call state, carried in botocore's request ``context`` from request to response."""
@@ -49,6 +61,8 @@ class CallState:
     healing: tuple[str, Feature] | None = None
     #: Bedrock refused the request's markers (the caller's, or ours when healing could not)
     rejected: bool = False
+    #: (observer, its token from ``start``) for each of :data:`CALL_OBSERVERS`
+    observed: list[tuple[CallObserver, Any]] = field(default_factory=list)
 
 
 class Installation:
@@ -137,6 +151,13 @@ class Installation:
                 started=started,
                 outcome=outcome,
             )
+        state = self._state(context)
+        if state is None or not CALL_OBSERVERS:
+            return
+        for observer in tuple(CALL_OBSERVERS):
+            with guarded("observer start"):
+                token = observer.start(state.operation.name, state.model_id)
+                state.observed.append((observer, token))
 
     def _state(self, context: Any) -> CallState | None:
         if not self.active or not isinstance(context, dict):
@@ -300,6 +321,9 @@ class Installation:
             plan_notes=outcome.plan_notes,
         )
         self.ledger.append(record)
+        for observer, token in state.observed:
+            with guarded("observer finish"):
+                observer.finish(token, record)
 
     def _diagnose(self, state: CallState, usage: Usage, status: str) -> Diagnosis:
         ticket = state.outcome.ticket

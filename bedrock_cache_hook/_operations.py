@@ -15,6 +15,9 @@ InvokeModel usage, in order of precedence:
 4. nothing (``source="none"``): the body was closed, failed or was dropped unread
    (``completed=False``).
 
+aiobotocore's asyncio body is observed in place (:func:`~.bodies.observe_async_body`) with the
+same precedence and the same record-once semantics, through its awaited reads.
+
 InvokeModelWithResponseStream: the body's event stream is observed like ConverseStream's;
 see :class:`~.usage.InvokeStreamUsage` for why the model's usage events come before
 ``amazon-bedrock-invocationMetrics``.
@@ -32,7 +35,7 @@ from botocore.eventstream import EventStream
 from botocore.response import StreamingBody
 
 from . import usage as usage_parsers
-from .bodies import ObservedStreamingBody
+from .bodies import ObservedStreamingBody, observe_async_body
 from .dialects import converse, invoke
 from .streams import ObservedEventStream
 from .usage import NO_USAGE, Usage
@@ -131,6 +134,15 @@ def _sync_body(body: Any) -> bool:
     )
 
 
+def _async_body(body: Any) -> bool:
+    """aiobotocore's asyncio body, not yet observed."""
+    return (
+        isinstance(body, StreamingBody)
+        and inspect.iscoroutinefunction(getattr(body, "read", None))
+        and getattr(body, "_bch_tee", None) is None
+    )
+
+
 def _invoke_response(http_response: Any, parsed: dict[str, Any], report: Report) -> None:
     headers = getattr(http_response, "headers", None)
     latency = usage_parsers.header_latency(headers)
@@ -143,7 +155,8 @@ def _invoke_response(http_response: Any, parsed: dict[str, Any], report: Report)
     if isinstance(body, bytes | bytearray):
         report(usage_parsers.from_invoke_body(body) or fallback, True, None, latency)
         return
-    if not _sync_body(body):
+    sync, asynchronous = _sync_body(body), _async_body(body)
+    if not sync and not asynchronous:
         report(fallback, True, None, latency)
         return
 
@@ -155,6 +168,9 @@ def _invoke_response(http_response: Any, parsed: dict[str, Any], report: Report)
             raise
         report(found or fallback, completed, _error_code(error), latency)
 
+    if asynchronous:
+        observe_async_body(body, on_finish)  # in place: aiobotocore's body type is kept
+        return
     parsed["body"] = ObservedStreamingBody(body, on_finish)
 
 

@@ -216,3 +216,45 @@ class ObservedStreamingBody(StreamingBody):  # type: ignore[misc]
 
     def __repr__(self) -> str:
         return f"<ObservedStreamingBody of {self._bch_inner!r}>"
+
+
+def observe_async_body(body: Any, on_finish: BodyFinish) -> None:
+    """Observe an asyncio body (aiobotocore's ``AioStreamingBody``) in place.
+
+    The body keeps its own type (its async API is aiobotocore's); only its ``read``,
+    ``readinto`` and ``close`` are shadowed on the instance, by versions that pass every byte
+    through as read. aiobotocore's iteration, ``iter_chunks``, ``iter_lines``, ``readlines``,
+    ``aclose`` and ``async with`` all go through them. The finish callback runs exactly once,
+    with the same meaning as for :class:`ObservedStreamingBody`.
+    """
+    # its bookkeeping only: the bytes are read (and their length checked) by the body itself
+    tee = _Tee(body, _content_length(body), on_finish)
+    read, readinto, close = body.read, body.readinto, body.close
+
+    async def observed_read(amt: int | None = None) -> bytes:
+        try:
+            chunk: bytes = await read(amt)
+        except BaseException as exc:
+            tee.finish(False, exc)
+            raise
+        tee._feed(chunk, amt is None or amt < 0 or (not chunk and amt > 0))
+        return chunk
+
+    async def observed_readinto(b: Any) -> int:
+        try:
+            count: int = await readinto(b)
+        except BaseException as exc:
+            tee.finish(False, exc)
+            raise
+        tee._feed(memoryview(b)[:count], count == 0 and len(b) > 0)
+        return count
+
+    def observed_close() -> Any:
+        tee.finish(False)
+        return close()
+
+    body.read = observed_read
+    body.readinto = observed_readinto
+    body.close = observed_close
+    # The tee (and its finalizer) lives as long as the body: dropped unread, still one record.
+    body._bch_tee = tee

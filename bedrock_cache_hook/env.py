@@ -11,6 +11,7 @@ The table of variables is :data:`ENV_SETTINGS`; :func:`table` renders it for the
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -204,7 +205,7 @@ ENV_SETTINGS: tuple[EnvSetting, ...] = (
         "BEDROCK_CACHE_HOOK_EMF_NAMESPACE",
         "emf_namespace",
         _namespace,
-        "`BedrockCacheHook`",
+        "`$POWERTOOLS_METRICS_NAMESPACE`, else `BedrockCacheHook`",
         "CloudWatch namespace",
     ),
     EnvSetting(
@@ -236,7 +237,7 @@ ENV_SETTINGS: tuple[EnvSetting, ...] = (
         "BEDROCK_CACHE_HOOK_SERVICE_NAME",
         "service_name",
         _text,
-        "`$AWS_LAMBDA_FUNCTION_NAME`, else `unknown`",
+        "`$POWERTOOLS_SERVICE_NAME`, else `$AWS_LAMBDA_FUNCTION_NAME`, else `unknown`",
         "text",
     ),
     EnvSetting(
@@ -258,6 +259,14 @@ ENV_SETTINGS: tuple[EnvSetting, ...] = (
 )
 
 
+#: AWS Lambda Powertools' variables, read for a setting when its own variable is unset; an
+#: invalid value there is another tool's business and is ignored (the default applies)
+FALLBACK_VARIABLES: dict[str, str] = {
+    "emf_namespace": "POWERTOOLS_METRICS_NAMESPACE",
+    "service_name": "POWERTOOLS_SERVICE_NAME",
+}
+
+
 def settings_from_env(environ: Mapping[str, str]) -> dict[str, Any]:
     """The ``install()`` keywords the environment sets, ``mode`` included when set.
 
@@ -269,6 +278,12 @@ def settings_from_env(environ: Mapping[str, str]) -> dict[str, Any]:
         raw = environ.get(row.variable, "").strip()
         if raw:
             found[row.setting] = row.parse(row.variable, raw)
+            continue
+        fallback = FALLBACK_VARIABLES.get(row.setting)
+        raw = environ.get(fallback, "").strip() if fallback else ""
+        if fallback and raw:
+            with contextlib.suppress(ConfigError):
+                found[row.setting] = row.parse(fallback, raw)
     return found
 
 
