@@ -4,16 +4,16 @@ import bedrock_cache_hook
 bedrock_cache_hook.install()        # every bedrock-runtime client created from now on
 """
 
-from ._request import audit
 from ._version import __version__
+from .activation.install import install, is_installed, uninstall
 from .catalog import AS_OF as PRICES_AS_OF
 from .catalog import ModelSpec, parse_model_id, resolve
-from .config import MODES, Settings
 from .errors import BedrockCacheHookError, CacheAuditError, ConfigError
-from .findings import AuditReport, Finding, MarkerInfo
-from .install import install, is_installed, uninstall
 from .ledger import CallRecord, Ledger, ModelSummary, ReasonSummary, Summary, get_ledger
-from .usage import Usage
+from .request.findings import AuditReport, Finding, MarkerInfo
+from .request.processor import audit
+from .response.usage import Usage
+from .settings.fields import MODES, Settings
 
 __all__ = [
     "MODES",

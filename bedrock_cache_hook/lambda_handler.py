@@ -19,11 +19,11 @@ import os
 from collections.abc import Callable
 from typing import Any
 
-from . import env
-from ._activate import activate_from_env
-from ._guard import guarded
+from .activation.guard import guarded
+from .activation.startup import activate_from_env
 from .errors import ConfigError
 from .export import emf, flush
+from .settings import environment as env
 
 __all__ = ["handler", "load_handler"]
 

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from typing import Literal
 
-from .usage import Usage
+from .response.usage import Usage
 
 __all__ = [
     "CallRecord",

@@ -109,7 +109,7 @@ class _ActivateAfterBotocore:
 
 def _activate() -> None:
     try:
-        from bedrock_cache_hook._activate import activate_from_env  # noqa: PLC0415
+        from bedrock_cache_hook.activation.startup import activate_from_env  # noqa: PLC0415
 
         activate_from_env()
     except Exception as exc:  # a broken install must not break the program

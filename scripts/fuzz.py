@@ -60,7 +60,7 @@ from botocore.response import StreamingBody  # noqa: E402
 from urllib3.response import HTTPResponse  # noqa: E402
 
 import bedrock_cache_hook as bch  # noqa: E402
-from bedrock_cache_hook import _guard  # noqa: E402
+from bedrock_cache_hook.activation import guard as _guard  # noqa: E402
 from bedrock_cache_hook.sim.eventstream import (  # noqa: E402
     CONTENT_TYPE,
     encode_event,

@@ -50,8 +50,8 @@ from typing import Any
 
 import botocore
 
+from bedrock_cache_hook.request.tokens import json_tokens, text_tokens
 from bedrock_cache_hook.sim.tokenizer import count_text
-from bedrock_cache_hook.tokens import json_tokens, text_tokens
 
 SEED = 20240601
 SAMPLES_PER_CATEGORY = 400

@@ -9,8 +9,8 @@ import boto3
 import pytest
 
 import bedrock_cache_hook
-from bedrock_cache_hook import _guard
-from bedrock_cache_hook.install import _reset
+from bedrock_cache_hook.activation import guard as _guard
+from bedrock_cache_hook.activation.install import _reset
 from bedrock_cache_hook.ledger import DEFAULT_CAPACITY
 
 

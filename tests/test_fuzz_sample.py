@@ -46,7 +46,7 @@ def test_the_campaign_sees_a_planted_mutation(
     fuzz: ModuleType, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A hook that appended to the caller's own system list would be caught."""
-    from bedrock_cache_hook import _request
+    from bedrock_cache_hook.request import processor as _request
 
     real = _request.RequestProcessor.process
 
@@ -82,7 +82,7 @@ def test_the_campaign_sees_a_changed_body(
     fuzz: ModuleType, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The old JSON round trip (duplicate keys collapsed) would be a wire divergence."""
-    from bedrock_cache_hook.dialects import body
+    from bedrock_cache_hook.request.dialects import body
 
     real = body.read_body
 
@@ -91,7 +91,7 @@ def test_the_campaign_sees_a_changed_body(
         read.rewritable = read.data is not None
         return read
 
-    monkeypatch.setattr("bedrock_cache_hook.dialects.invoke.read_body", always_rewritable)
+    monkeypatch.setattr("bedrock_cache_hook.request.dialects.invoke.read_body", always_rewritable)
     totals = fuzz.run(300, seed=2, operations=("InvokeModel",))
     assert any(":wire:" in key for key in totals.classes), fuzz.report(totals)
     assert not bch.is_installed()  # the campaign uninstalls what it installed

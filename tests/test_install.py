@@ -263,7 +263,7 @@ def test_other_services_are_not_hooked() -> None:
 
 
 def test_explicit_keywords_beat_environment_beats_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
-    from bedrock_cache_hook.install import _process
+    from bedrock_cache_hook.activation.install import _process
 
     monkeypatch.setenv("BEDROCK_CACHE_HOOK_TTL", "1h")
     monkeypatch.setenv("BEDROCK_CACHE_HOOK_LEDGER_CAPACITY", "7")

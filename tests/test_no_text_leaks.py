@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 import bedrock_cache_hook as bch
-from bedrock_cache_hook import _guard
+from bedrock_cache_hook.activation import guard as _guard
 from bedrock_cache_hook.cli import main
 from bedrock_cache_hook.export import flush
 from bedrock_cache_hook.sim import Simulator
@@ -148,8 +148,8 @@ def test_nothing_the_hook_emits_contains_request_or_response_text(
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise ValueError(f"could not parse {PROMPT_CANARY}")
 
-    monkeypatch.setattr("bedrock_cache_hook._request.plan", broken)
-    monkeypatch.setattr("bedrock_cache_hook.usage.from_converse", broken)
+    monkeypatch.setattr("bedrock_cache_hook.request.processor.plan", broken)
+    monkeypatch.setattr("bedrock_cache_hook.response.usage.from_converse", broken)
     call(lambda: other.converse(**request(extra_turns=1)))
     flush()
 

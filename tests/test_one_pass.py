@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from bedrock_cache_hook.catalog import resolve
-from bedrock_cache_hook.dialects import anthropic, converse
-from bedrock_cache_hook.planner import PlannedMarker
+from bedrock_cache_hook.request.dialects import anthropic, converse
+from bedrock_cache_hook.request.planner import PlannedMarker
 
 SPEC = resolve("anthropic.claude-sonnet-4-5-20250929-v1:0").spec
 POINT = {"cachePoint": {"type": "default"}}

@@ -7,9 +7,9 @@ from collections.abc import Sequence
 import pytest
 
 from bedrock_cache_hook.catalog import PRICES, resolve
-from bedrock_cache_hook.memory import AnchorStats, PrefixMemory, TailHit
-from bedrock_cache_hook.planner import Observations, Policy, break_even, plan
-from bedrock_cache_hook.prefix import Block, Marker, Prefix, digest
+from bedrock_cache_hook.request.memory import AnchorStats, PrefixMemory, TailHit
+from bedrock_cache_hook.request.planner import Observations, Policy, break_even, plan
+from bedrock_cache_hook.request.prefix import Block, Marker, Prefix, digest
 
 SONNET = resolve("us.anthropic.claude-sonnet-4-5-20250929-v1:0").spec
 NOVA = resolve("amazon.nova-pro-v1:0").spec

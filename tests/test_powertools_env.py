@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 import bedrock_cache_hook
-from bedrock_cache_hook.env import settings_from_env
 from bedrock_cache_hook.export import flush
+from bedrock_cache_hook.settings.environment import settings_from_env
 from bedrock_cache_hook.sim import Simulator
 
 MODEL = "us.anthropic.claude-sonnet-4-5-20250929-v1:0"

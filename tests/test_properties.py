@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import bedrock_cache_hook as bch
-from bedrock_cache_hook._request import RequestProcessor
-from bedrock_cache_hook.config import Settings
+from bedrock_cache_hook.request.processor import RequestProcessor
+from bedrock_cache_hook.settings.fields import Settings
 from tests.support import APP_PROFILE, LLAMA, NOVA_PRO, SONNET_45, prose
 
 MODELS = [

@@ -21,7 +21,8 @@ import pytest
 from botocore.config import Config
 
 import bedrock_cache_hook as bch
-from bedrock_cache_hook import _activate, _guard
+from bedrock_cache_hook.activation import guard as _guard
+from bedrock_cache_hook.activation import startup as _activate
 from bedrock_cache_hook.ledger import DEFAULT_CAPACITY
 from bedrock_cache_hook.sim import Simulator
 from bedrock_cache_hook.sim import server as server_module
@@ -91,7 +92,10 @@ def test_any_request_side_failure_sends_untouched_and_records(
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise ValueError("an internal bug")
 
-    for where in ("bedrock_cache_hook._request.plan", "bedrock_cache_hook._request.resolve"):
+    for where in (
+        "bedrock_cache_hook.request.processor.plan",
+        "bedrock_cache_hook.request.processor.resolve",
+    ):
         bch.get_ledger().clear()
         with monkeypatch.context() as patch:
             patch.setattr(where, broken)
@@ -145,7 +149,9 @@ def test_install_fails_whole_when_a_late_step_fails(monkeypatch: pytest.MonkeyPa
     client, fresh = botocore_client(), botocore_client()
     bch.install(client, mode="audit")
     with monkeypatch.context() as patch:
-        patch.setattr(sys.modules["bedrock_cache_hook.install"], "configure_exporters", broken)
+        patch.setattr(
+            sys.modules["bedrock_cache_hook.activation.install"], "configure_exporters", broken
+        )
         with pytest.raises(OSError, match="exporter"):
             bch.install(client, mode="inject", ledger_capacity=7)
         with pytest.raises(OSError, match="exporter"):

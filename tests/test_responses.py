@@ -14,7 +14,7 @@ from botocore.eventstream import EventStream
 from botocore.exceptions import ClientError, EndpointConnectionError, EventStreamError
 
 import bedrock_cache_hook as bch
-from bedrock_cache_hook import _guard
+from bedrock_cache_hook.activation import guard as _guard
 from bedrock_cache_hook.sim.eventstream import encode_exception
 from tests.support import (
     REGION,
@@ -280,9 +280,9 @@ def test_failing_internal_does_not_change_the_callers_call(
     bch.install()
     # "audit" breaks after the markers were applied: the request must be restored.
     target = {
-        "plan": "bedrock_cache_hook._request.plan",
-        "audit": "bedrock_cache_hook._request.check",
-        "response": "bedrock_cache_hook.usage.from_converse",
+        "plan": "bedrock_cache_hook.request.processor.plan",
+        "audit": "bedrock_cache_hook.request.processor.check",
+        "response": "bedrock_cache_hook.response.usage.from_converse",
     }[where]
     monkeypatch.setattr(target, broken)
     with caplog.at_level(logging.ERROR, logger="bedrock_cache_hook"):

@@ -3,7 +3,12 @@ from __future__ import annotations
 import struct
 import zlib
 
-from bedrock_cache_hook.tokens import document_tokens, image_tokens, json_tokens, text_tokens
+from bedrock_cache_hook.request.tokens import (
+    document_tokens,
+    image_tokens,
+    json_tokens,
+    text_tokens,
+)
 
 
 def png(width: int, height: int) -> bytes:

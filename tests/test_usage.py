@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from bedrock_cache_hook.usage import Usage, from_converse, from_headers
+from bedrock_cache_hook.response.usage import Usage, from_converse, from_headers
 
 
 def test_converse_usage_is_taken_as_reported() -> None:

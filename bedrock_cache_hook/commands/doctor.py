@@ -23,10 +23,10 @@ import botocore.session
 
 from .._version import __version__
 from ..catalog.table import row
-from ..config import Settings
-from ..dialects.converse import features
-from ..env import ENV_SETTINGS, MODE, settings_from_env
 from ..errors import ConfigError
+from ..request.dialects.converse import features
+from ..settings.environment import ENV_SETTINGS, MODE, settings_from_env
+from ..settings.fields import Settings
 from .common import fail, print_json
 
 __all__ = ["add_doctor_command", "diagnose_environment"]

@@ -12,11 +12,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from ..activation.install import install, uninstall
 from ..catalog import cost, resolve
-from ..install import install, uninstall
 from ..ledger import CallRecord, Ledger, Status, classify
+from ..response.usage import Usage
 from ..sim import Simulator
-from ..usage import Usage
 from . import scenario
 
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from ..activation.install import install, uninstall
 from ..catalog import cost, resolve
-from ..install import install, uninstall
 from ..ledger import Ledger
 from ..sim import Simulator
 

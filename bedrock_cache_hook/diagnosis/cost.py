@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 
-from ..usage import Usage
+from ..response.usage import Usage
 
 __all__ = ["as_if_read", "miss_cost"]
 

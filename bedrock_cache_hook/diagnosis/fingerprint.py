@@ -13,8 +13,8 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
-from ..dialects.body import utf8
-from ..prefix import Prefix
+from ..request.dialects.body import utf8
+from ..request.prefix import Prefix
 
 __all__ = ["Fingerprint", "fingerprint"]
 

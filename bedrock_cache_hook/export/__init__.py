@@ -22,8 +22,8 @@ from .emf import EmfExporter, namespace_problem
 from .jsonl import JsonlExporter
 
 if TYPE_CHECKING:
-    from ..config import Settings
     from ..ledger import CallRecord, Ledger
+    from ..settings.fields import Settings
 
 __all__ = ["Exporter", "configure_exporters", "flush"]
 

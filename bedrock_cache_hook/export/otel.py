@@ -35,8 +35,8 @@ from typing import Any
 from opentelemetry.metrics import get_meter
 from opentelemetry.trace import get_current_span
 
-from .._hooks import CALL_OBSERVERS
 from .._version import __version__
+from ..activation.hooks import CALL_OBSERVERS
 from ..ledger import CallRecord
 
 __all__ = ["NAMESPACE", "disable", "enable", "is_enabled", "span_attributes"]

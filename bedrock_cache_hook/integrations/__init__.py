@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .._hooks import Installation
+from ..activation.hooks import Installation
 from . import anthropic_sdk, litellm_hook
 from ._imports import when_imported
 

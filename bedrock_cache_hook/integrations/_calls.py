@@ -13,14 +13,14 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from .._guard import guarded
-from .._hooks import CallState, Installation, _Reporter, _unread_outcome
-from .._operations import OPERATIONS, Operation
-from ..dialects import invoke
-from ..dialects.body import encode
+from ..activation.guard import guarded
+from ..activation.hooks import CallState, Installation, _Reporter, _unread_outcome
 from ..errors import CacheAuditError
-from ..usage import NO_USAGE, Usage
-from ..usage import from_anthropic as from_anthropic_usage
+from ..operations import OPERATIONS, Operation
+from ..request.dialects import invoke
+from ..request.dialects.body import encode
+from ..response.usage import NO_USAGE, Usage
+from ..response.usage import from_anthropic as from_anthropic_usage
 
 __all__ = ["Call", "begin"]
 

@@ -18,7 +18,7 @@ from importlib.machinery import ModuleSpec
 from types import ModuleType
 from typing import Any
 
-from .._guard import guarded
+from ..activation.guard import guarded
 
 __all__ = ["when_imported"]
 

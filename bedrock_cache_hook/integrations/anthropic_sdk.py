@@ -31,9 +31,9 @@ from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from types import ModuleType
 from typing import Any
 
-from .._guard import guarded
-from .._hooks import Installation
-from ..usage import InvokeStreamUsage, from_headers, headers_carry_cache
+from ..activation.guard import guarded
+from ..activation.hooks import Installation
+from ..response.usage import InvokeStreamUsage, from_headers, headers_carry_cache
 from ._calls import Call, begin, usage_of
 
 __all__ = ["attach_client", "detach_client", "is_client", "patch_classes"]

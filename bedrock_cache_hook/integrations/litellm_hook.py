@@ -16,11 +16,11 @@ from collections.abc import Callable, Mapping
 from types import ModuleType
 from typing import Any
 
-from .._guard import guarded
-from .._hooks import CallState, Installation
-from .._operations import OPERATIONS
-from .._request import RequestOutcome
-from ..usage import Usage
+from ..activation.guard import guarded
+from ..activation.hooks import CallState, Installation
+from ..operations import OPERATIONS
+from ..request.processor import RequestOutcome
+from ..response.usage import Usage
 from ._calls import Call
 
 __all__ = ["register"]

@@ -43,7 +43,7 @@ from email.utils import formatdate
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from .._guard import text_free_traceback
+from ..activation.guard import text_free_traceback
 from .cache import CacheStore
 from .converse_wire import as_map, parse_converse
 from .errors import MODEL_ERRORS, SERVER_ERROR, UNKNOWN_OPERATION, SimError

@@ -20,7 +20,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
 
-from .._guard import text_free_traceback
+from ..activation.guard import text_free_traceback
 from .engine import Engine, WireRequest
 from .responses import WireResponse
 

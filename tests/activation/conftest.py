@@ -4,7 +4,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from bedrock_cache_hook import _activate, export
+from bedrock_cache_hook import export
+from bedrock_cache_hook.activation import startup as _activate
 from bedrock_cache_hook.export import emf
 
 

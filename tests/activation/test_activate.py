@@ -7,9 +7,9 @@ import logging
 import pytest
 
 import bedrock_cache_hook
-from bedrock_cache_hook import _activate
-from bedrock_cache_hook._activate import activate_from_env
-from bedrock_cache_hook.install import _process
+from bedrock_cache_hook.activation import startup as _activate
+from bedrock_cache_hook.activation.install import _process
+from bedrock_cache_hook.activation.startup import activate_from_env
 from tests.support import (
     boto3_client,
     converse_params,

@@ -7,7 +7,14 @@ from pathlib import Path
 import pytest
 
 from bedrock_cache_hook import ConfigError, Settings
-from bedrock_cache_hook.env import ENV_SETTINGS, HANDLER, MODE, resolve, settings_from_env, table
+from bedrock_cache_hook.settings.environment import (
+    ENV_SETTINGS,
+    HANDLER,
+    MODE,
+    resolve,
+    settings_from_env,
+    table,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 

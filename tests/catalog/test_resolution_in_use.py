@@ -9,7 +9,7 @@ import pytest
 
 import bedrock_cache_hook as bch
 from bedrock_cache_hook.catalog import resolve
-from bedrock_cache_hook.dialects import converse
+from bedrock_cache_hook.request.dialects import converse
 from bedrock_cache_hook.sim import Simulator
 
 SYSTEM = [{"text": "You are the release manager's assistant for the billing service. " * 80}]
@@ -75,7 +75,7 @@ def test_the_tool_use_system_prompt_counts_toward_the_minimum() -> None:
 
 
 def test_no_marker_past_novas_cap_on_cached_tokens() -> None:
-    from bedrock_cache_hook.planner import Observations, Policy, plan
+    from bedrock_cache_hook.request.planner import Observations, Policy, plan
 
     spec = resolve("amazon.nova-pro-v1:0").spec
     assert spec is not None and spec.max_cached_tokens is not None

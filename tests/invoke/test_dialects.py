@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 
 import bedrock_cache_hook as bch
-from bedrock_cache_hook._request import RequestOutcome, RequestProcessor
-from bedrock_cache_hook.config import Settings
-from bedrock_cache_hook.dialects import anthropic, betas, body, nova
-from bedrock_cache_hook.dialects.invoke import count_markers
+from bedrock_cache_hook.request.dialects import anthropic, betas, body, nova
+from bedrock_cache_hook.request.dialects.invoke import count_markers
+from bedrock_cache_hook.request.processor import RequestOutcome, RequestProcessor
+from bedrock_cache_hook.settings.fields import Settings
 from tests.support import prose
 
 from .kit import (

@@ -13,7 +13,7 @@ import pytest
 from botocore.stub import Stubber
 
 import bedrock_cache_hook as bch
-from bedrock_cache_hook import _guard
+from bedrock_cache_hook.activation import guard as _guard
 from bedrock_cache_hook.testing import invoke_response
 
 from .kit import (
@@ -271,7 +271,7 @@ def test_fail_open_keeps_a_file_body_where_it_was(
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("bedrock_cache_hook._request.check", broken)
+    monkeypatch.setattr("bedrock_cache_hook.request.processor.check", broken)
     with caplog.at_level(logging.ERROR, logger="bedrock_cache_hook"):
         body, _ = call()
     assert body == plain == raw

@@ -16,7 +16,7 @@ from botocore.response import StreamingBody
 from botocore.stub import ANY, Stubber
 
 import bedrock_cache_hook as bch
-from bedrock_cache_hook import bodies
+from bedrock_cache_hook.response import bodies
 from bedrock_cache_hook.testing import invoke_response
 from tests.support import REGION, json_response, respond_with
 

@@ -13,9 +13,9 @@ from botocore.eventstream import EventStream
 from botocore.exceptions import EventStreamError
 
 import bedrock_cache_hook as bch
-from bedrock_cache_hook._operations import OPERATIONS
+from bedrock_cache_hook.operations import OPERATIONS
+from bedrock_cache_hook.response.usage import InvokeStreamUsage, Usage
 from bedrock_cache_hook.sim.eventstream import encode_event
-from bedrock_cache_hook.usage import InvokeStreamUsage, Usage
 from tests.support import REGION, respond_with, stream_response
 
 from .kit import NOVA_PRO, SONNET_45, anthropic_body, nova_body, sim_client

@@ -12,7 +12,7 @@ import botocore.loaders
 import botocore.model
 import botocore.parsers
 
-from bedrock_cache_hook import usage as hook_usage
+from bedrock_cache_hook.response import usage as hook_usage
 from bedrock_cache_hook.sim import EPOCH, LatencyModel, Simulator
 from bedrock_cache_hook.sim.engine import WireRequest
 from bedrock_cache_hook.sim.requests import MESSAGE_OVERHEAD

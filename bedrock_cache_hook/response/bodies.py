@@ -26,7 +26,7 @@ from typing import Any
 
 from botocore.response import StreamingBody
 
-from ._guard import guarded
+from ..activation.guard import guarded
 
 __all__ = ["MAX_BUFFER", "ObservedStreamingBody"]
 

@@ -14,8 +14,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..catalog import ModelSpec
-from ..catalog.betas import CACHING_BETAS
+from ...catalog import ModelSpec
+from ...catalog.betas import CACHING_BETAS
 from ..findings import Finding, finding
 from ..prefix import Prefix
 

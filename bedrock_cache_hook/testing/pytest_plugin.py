@@ -18,27 +18,27 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from .ledger import Ledger
-    from .sim import Simulator
+    from ..ledger import Ledger
+    from ..sim import Simulator
 
 
 @pytest.fixture
 def bedrock_sim() -> Simulator:
-    from .sim import Simulator
+    from ..sim import Simulator
 
     return Simulator()
 
 
 @pytest.fixture
 def bedrock_ledger() -> Ledger:
-    from .ledger import Ledger
+    from ..ledger import Ledger
 
     return Ledger()
 
 
 @pytest.fixture
 def bedrock_client(bedrock_sim: Simulator, bedrock_ledger: Ledger) -> Iterator[Any]:
-    from .install import install, uninstall
+    from ..activation.install import install, uninstall
 
     client = bedrock_sim.client()
     install(client, mode="inject", ledger=bedrock_ledger, clock=lambda: bedrock_sim.now)

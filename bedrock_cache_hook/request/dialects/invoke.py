@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..catalog import ModelSpec, Resolution
+from ...catalog import ModelSpec, Resolution
 from ..findings import Finding, finding
 from ..planner import PlannedMarker
 from ..prefix import Block, Prefix

@@ -17,10 +17,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .catalog import validate_overrides
-from .config import MAX_COUNT, MODES, TAIL_POLICIES, TTL_POLICIES
-from .errors import ConfigError
-from .export.emf import namespace_problem
+from ..catalog import validate_overrides
+from ..errors import ConfigError
+from ..export.emf import namespace_problem
+from .fields import MAX_COUNT, MODES, TAIL_POLICIES, TTL_POLICIES
 
 __all__ = [
     "ENV_SETTINGS",

@@ -26,7 +26,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from .catalog import ModelSpec
+from ..catalog import ModelSpec
 
 __all__ = [
     "HEALABLE_CODES",

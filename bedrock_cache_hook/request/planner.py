@@ -43,7 +43,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .catalog import ModelSpec, Prices
+from ..catalog import ModelSpec, Prices
 from .memory import AnchorStats, TailHit
 from .prefix import TTL_ORDER, Prefix
 

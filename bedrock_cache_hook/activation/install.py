@@ -28,12 +28,13 @@ import botocore
 import botocore.session
 from botocore.client import BaseClient
 
-from . import env, integrations
-from ._hooks import SERVICE, Installation
-from ._request import RequestProcessor
-from .config import Settings
-from .export import configure_exporters
-from .ledger import get_ledger
+from .. import integrations
+from ..export import configure_exporters
+from ..ledger import get_ledger
+from ..request.processor import RequestProcessor
+from ..settings import environment as env
+from ..settings.fields import Settings
+from .hooks import SERVICE, Installation
 
 __all__ = ["install", "is_installed", "uninstall"]
 

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from .catalog import ModelSpec, Resolution
+from ..catalog import ModelSpec, Resolution
 from .prefix import TTL_ORDER, Marker, Prefix, location
 
 __all__ = ["AuditReport", "Finding", "MarkerInfo", "Severity", "check"]

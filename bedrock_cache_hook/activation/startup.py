@@ -12,8 +12,8 @@ import os
 import threading
 from collections.abc import Mapping
 
-from . import env
-from .errors import ConfigError
+from ..errors import ConfigError
+from ..settings import environment as env
 from .install import install
 
 __all__ = ["activate_from_env"]

@@ -22,13 +22,13 @@ from typing import Any, Protocol
 
 import botocore.session
 
-from .catalog import ModelSpec, Resolution, resolve
-from .config import Settings
-from .diagnosis import DiagnosisMemory, Ticket, fingerprint
+from ..catalog import ModelSpec, Resolution, resolve
+from ..diagnosis import DiagnosisMemory, Ticket, fingerprint
+from ..errors import CacheAuditError
+from ..settings.fields import Settings
 from .dialects import converse
 from .dialects.body import encode
 from .dialects.invoke import InvokeRequest
-from .errors import CacheAuditError
 from .findings import AuditReport, Finding, MarkerInfo, check, finding
 from .healing import Added, Rejections
 from .memory import PrefixMemory

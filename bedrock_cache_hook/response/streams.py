@@ -17,7 +17,7 @@ from typing import Any
 
 from botocore.eventstream import EventStream
 
-from ._guard import guarded
+from ..activation.guard import guarded
 
 __all__ = ["ObservedEventStream"]
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ..catalog import ModelSpec
+from ...catalog import ModelSpec
 from ..findings import Finding, finding
 from ..planner import PlannedMarker
 from ..prefix import (

@@ -34,11 +34,11 @@ from typing import Any, Protocol
 from botocore.eventstream import EventStream
 from botocore.response import StreamingBody
 
-from . import usage as usage_parsers
-from .bodies import ObservedStreamingBody, observe_async_body
-from .dialects import converse, invoke
-from .streams import ObservedEventStream
-from .usage import NO_USAGE, Usage
+from .request.dialects import converse, invoke
+from .response import usage as usage_parsers
+from .response.bodies import ObservedStreamingBody, observe_async_body
+from .response.streams import ObservedEventStream
+from .response.usage import NO_USAGE, Usage
 
 
 class Report(Protocol):

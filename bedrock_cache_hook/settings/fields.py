@@ -12,10 +12,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, get_args
 
-from .catalog import validate_overrides
-from .errors import ConfigError
-from .export.emf import namespace_problem
-from .ledger import Ledger
+from ..catalog import validate_overrides
+from ..errors import ConfigError
+from ..export.emf import namespace_problem
+from ..ledger import Ledger
 
 __all__ = ["MAX_COUNT", "MODES", "Mode", "Settings"]
 

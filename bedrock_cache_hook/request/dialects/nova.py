@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ..catalog import ModelSpec
+from ...catalog import ModelSpec
 from ..planner import PlannedMarker
 from ..prefix import Block, Marker, Prefix, Section, build, digest, dynamic_kind, location
 from ..tokens import IMAGE_TOKEN_CAP, document_tokens, image_tokens, json_tokens, text_tokens

@@ -14,7 +14,7 @@ import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from .errors import CacheAuditError
+from ..errors import CacheAuditError
 
 logger = logging.getLogger("bedrock_cache_hook")
 

@@ -12,7 +12,7 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ..catalog import ModelSpec
+from ...catalog import ModelSpec
 from ..planner import PlannedMarker
 from ..prefix import (
     Block,

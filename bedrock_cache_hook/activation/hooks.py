@@ -15,18 +15,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from ._guard import guarded
-from ._operations import OPERATIONS, Operation, _error_code
-from ._request import RequestOutcome, RequestProcessor
-from .catalog import cost
-from .config import Settings
-from .diagnosis import Diagnosis, diagnose
-from .diagnosis.cost import miss_cost
-from .errors import CacheAuditError
-from .findings import finding
-from .healing import Feature, caller_body, names_caching, rejected_feature
-from .ledger import CallRecord, Ledger, classify, get_ledger
-from .usage import NO_USAGE, Usage
+from ..catalog import cost
+from ..diagnosis import Diagnosis, diagnose
+from ..diagnosis.cost import miss_cost
+from ..errors import CacheAuditError
+from ..ledger import CallRecord, Ledger, classify, get_ledger
+from ..operations import OPERATIONS, Operation, _error_code
+from ..request.findings import finding
+from ..request.healing import Feature, caller_body, names_caching, rejected_feature
+from ..request.processor import RequestOutcome, RequestProcessor
+from ..response.usage import NO_USAGE, Usage
+from ..settings.fields import Settings
+from .guard import guarded
 
 NO_DIAGNOSIS = Diagnosis()
 

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from .catalog import ModelSpec
+from ..catalog import ModelSpec
 
 Section = Literal["tools", "system", "messages"]
 TTL_ORDER = {"5m": 0, "1h": 1}
