@@ -36,7 +36,7 @@ from opentelemetry.metrics import get_meter
 from opentelemetry.trace import get_current_span
 
 from .._version import __version__
-from ..activation.hooks import CALL_OBSERVERS
+from ..activation.state import CALL_OBSERVERS
 from ..ledger import CallRecord
 
 __all__ = ["NAMESPACE", "disable", "enable", "is_enabled", "span_attributes"]

@@ -14,7 +14,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..activation.guard import guarded
-from ..activation.hooks import CallState, Installation, _Reporter, _unread_outcome
+from ..activation.hooks import Installation
+from ..activation.reporting import Reporter, unread_outcome
+from ..activation.state import CallState
 from ..errors import CacheAuditError
 from ..operations import OPERATIONS, Operation
 from ..request.dialects import invoke
@@ -41,7 +43,7 @@ class Call:
 
     def __init__(self, installation: Installation, state: CallState) -> None:
         self.state = state
-        self._report = _Reporter(installation, state, None)
+        self._report = Reporter(installation, state, None)
 
     def finish(
         self,
@@ -89,7 +91,7 @@ def begin(
         except CacheAuditError:
             raise
         except BaseException:
-            unread = _unread_outcome(kind, {"modelId": model_id, "body": original})
+            unread = unread_outcome(kind, {"modelId": model_id, "body": original})
             holder.append(
                 Call(
                     installation,

@@ -17,7 +17,8 @@ from types import ModuleType
 from typing import Any
 
 from ..activation.guard import guarded
-from ..activation.hooks import CallState, Installation
+from ..activation.hooks import Installation
+from ..activation.state import CallState
 from ..operations import OPERATIONS
 from ..request.processor import RequestOutcome
 from ..response.usage import Usage
