@@ -10,8 +10,8 @@ from .catalog import AS_OF as PRICES_AS_OF
 from .catalog import ModelSpec, parse_model_id, resolve
 from .errors import BedrockCacheHookError, CacheAuditError, ConfigError
 from .ledger import CallRecord, Ledger, ModelSummary, ReasonSummary, Summary, get_ledger
+from .request.audit import audit
 from .request.findings import AuditReport, Finding, MarkerInfo
-from .request.processor import audit
 from .response.usage import Usage
 from .settings.fields import MODES, Settings
 

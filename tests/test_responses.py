@@ -281,7 +281,7 @@ def test_failing_internal_does_not_change_the_callers_call(
     # "audit" breaks after the markers were applied: the request must be restored.
     target = {
         "plan": "bedrock_cache_hook.request.processor.plan",
-        "audit": "bedrock_cache_hook.request.processor.check",
+        "audit": "bedrock_cache_hook.request.adapters.check",
         "response": "bedrock_cache_hook.response.usage.from_converse",
     }[where]
     monkeypatch.setattr(target, broken)

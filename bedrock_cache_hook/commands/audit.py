@@ -13,8 +13,8 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from ..request.audit import audit
 from ..request.findings import AuditReport
-from ..request.processor import audit
 from .common import InputError, fail, print_json, read_text
 
 __all__ = ["add_audit_command"]

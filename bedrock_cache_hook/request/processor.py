@@ -3,36 +3,27 @@
 One ``RequestProcessor`` per installation holds what it learns across calls (``memory``)
 and which findings it already logged. ``process`` is the only thing the handler calls.
 
-Per operation, a small request adapter speaks the wire format (``open_request``): Converse
-and ConverseStream read the params themselves (``dialects.converse``); InvokeModel and
-InvokeModelWithResponseStream read the body (``dialects.invoke``: Anthropic Messages or Nova
-by model, sniffed from the body for models the catalog does not place). The flow after that
-is the same for all: parse -> plan -> apply (copy-on-write) -> commit -> check.
+Per operation a request adapter (:mod:`.adapters`) speaks the wire format; the flow is the
+same for all: parse -> plan -> apply (copy-on-write) -> commit -> check.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import functools
 import logging
 import threading
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
-import botocore.session
-
-from ..catalog import ModelSpec, Resolution, resolve
+from ..catalog import Resolution, resolve
 from ..diagnosis import DiagnosisMemory, Ticket, fingerprint
 from ..errors import CacheAuditError
 from ..settings.fields import Settings
-from .dialects import converse
-from .dialects.body import encode
-from .dialects.invoke import InvokeRequest
-from .findings import AuditReport, Finding, MarkerInfo, check, finding
+from .adapters import CONVERSE, INVOKE, WireRequest, added_by, audit_request, open_request
+from .findings import Finding, finding
 from .healing import Added, Rejections
 from .memory import PrefixMemory
-from .planner import FIVE_MINUTES, Observations, PlannedMarker, Policy, plan
+from .planner import FIVE_MINUTES, Observations, Policy, plan
 from .prefix import Block, Prefix
 
 logger = logging.getLogger("bedrock_cache_hook")
@@ -54,127 +45,6 @@ class RequestOutcome:
     ticket: Ticket | None = None
     #: the planner's reason for each marker it did not place
     plan_notes: tuple[str, ...] = ()
-
-
-class WireRequest(Protocol):
-    """One request in its wire format: what ``process`` and ``audit`` need from a dialect."""
-
-    cache_point_known: bool
-    ttl_known: bool
-
-    @property
-    def readable(self) -> bool:
-        """Whether the prompt could be read (an unreadable InvokeModel body cannot)."""
-        ...
-
-    @property
-    def injectable(self) -> bool: ...
-
-    def parse(
-        self, spec: ModelSpec | None, cache: dict[int, Block] | None = None
-    ) -> tuple[Prefix, list[str]]: ...
-
-    def apply(self, prefix: Prefix, markers: Sequence[PlannedMarker]) -> None: ...
-
-    def applied(
-        self,
-        prefix: Prefix,
-        locations: list[str],
-        markers: Sequence[PlannedMarker],
-        cache: dict[int, Block],
-    ) -> tuple[Prefix, list[str]]:
-        """The prefix and marker locations after :meth:`apply` added ``markers``."""
-        ...
-
-    def finish(self, spec: ModelSpec, prefix: Prefix) -> bool:
-        """After planning: add what the markers need besides themselves; True if anything."""
-        ...
-
-    def findings(self, resolution: Resolution, prefix: Prefix) -> list[Finding]: ...
-
-    def commit(self, params: dict[str, Any]) -> None: ...
-
-
-class ConverseRequest:
-    """Converse / ConverseStream: markers are list elements in the params themselves."""
-
-    def __init__(self, params: Mapping[str, Any], operation_model: Any) -> None:
-        self.params: dict[str, Any] = dict(params)
-        self.cache_point_known, self.ttl_known = converse.features(operation_model)
-        self.changes: dict[str, Any] = {}
-        self.inserted: tuple[tuple[tuple[str | int, ...], int], ...] = ()
-
-    readable = True
-
-    @property
-    def injectable(self) -> bool:
-        return self.cache_point_known
-
-    def parse(
-        self, spec: ModelSpec | None, cache: dict[int, Block] | None = None
-    ) -> tuple[Prefix, list[str]]:
-        return converse.parse(self.params, spec, cache)
-
-    def apply(self, prefix: Prefix, markers: Sequence[PlannedMarker]) -> None:
-        changes = converse.apply(self.params, prefix, markers)
-        self.params.update(changes)
-        self.changes.update(changes)
-        self.inserted = converse.inserted(prefix, markers)
-
-    def applied(
-        self,
-        prefix: Prefix,
-        locations: list[str],
-        markers: Sequence[PlannedMarker],
-        cache: dict[int, Block],
-    ) -> tuple[Prefix, list[str]]:
-        return converse.with_markers(prefix, locations, markers)
-
-    def finish(self, spec: ModelSpec, prefix: Prefix) -> bool:
-        return False
-
-    def findings(self, resolution: Resolution, prefix: Prefix) -> list[Finding]:
-        return []
-
-    def commit(self, params: dict[str, Any]) -> None:
-        params.update(self.changes)
-
-
-_CONVERSE = frozenset(("Converse", "ConverseStream"))
-_INVOKE = frozenset(("InvokeModel", "InvokeModelWithResponseStream"))
-
-
-def open_request(
-    operation: str, params: Mapping[str, Any], operation_model: Any, spec: ModelSpec | None
-) -> WireRequest | None:
-    """The adapter for ``operation``; None for operations we do not read."""
-    if operation in _CONVERSE:
-        return ConverseRequest(params, operation_model)
-    if operation in _INVOKE:
-        return InvokeRequest(params, spec)
-    return None
-
-
-#: findings about the prompt's content: meaningless when the content could not be read
-_CONTENT_CODES = frozenset(("no-marker", "prefix-below-minimum"))
-
-
-def audit_request(
-    request: WireRequest, prefix: Prefix, resolution: Resolution, locations: list[str]
-) -> tuple[list[Finding], list[MarkerInfo]]:
-    """The shared rules over the prefix, plus what only the wire format can tell."""
-    findings, markers = check(
-        prefix,
-        resolution,
-        locations,
-        cache_point_known=request.cache_point_known,
-        ttl_known=request.ttl_known,
-        tools_key="toolConfig.tools" if isinstance(request, ConverseRequest) else "tools",
-    )
-    if not request.readable:
-        findings = [f for f in findings if f.code not in _CONTENT_CODES]
-    findings.extend(request.findings(resolution, prefix))
-    return findings, markers
 
 
 def _observe(memory: PrefixMemory, prefix: Prefix, now: float) -> tuple[Observations, bytes | None]:
@@ -251,7 +121,7 @@ class RequestProcessor:
         settings: Settings,
         now: float,
     ) -> RequestOutcome:
-        if operation not in _CONVERSE | _INVOKE:
+        if operation not in CONVERSE | INVOKE:
             return RequestOutcome()
         model_id = params.get("modelId")
         if not isinstance(model_id, str):
@@ -284,7 +154,7 @@ class RequestProcessor:
             caller_body = params.get("body")
             if result.add:
                 request.apply(prefix, result.add)
-                added = _added(request, prefix, result.add, caller_body)
+                added = added_by(request, prefix, result.add, caller_body)
                 prefix, locations = request.applied(prefix, locations, result.add, blocks)
             if request.finish(usable, prefix):
                 added = dataclasses.replace(added, betas=True, invoke=True, caller_body=caller_body)
@@ -377,68 +247,6 @@ class RequestProcessor:
                     continue
                 self._logged.add(key)
             logger.warning("cache audit: %s (model %s)", item, model_id)
-
-
-_OPERATION_NAMES = {
-    "converse": "Converse",
-    "converse_stream": "ConverseStream",
-    "invoke_model": "InvokeModel",
-    "invoke_model_with_response_stream": "InvokeModelWithResponseStream",
-}
-
-
-@functools.lru_cache(maxsize=1)
-def _service_model() -> Any:
-    return botocore.session.get_session().get_service_model("bedrock-runtime")
-
-
-def audit(
-    operation: str,
-    params: Mapping[str, Any],
-    *,
-    model_aliases: Mapping[str, str] | None = None,
-    model_overrides: Mapping[str, Mapping[str, Any]] | None = None,
-) -> AuditReport:
-    """Audit a request's caching without a client and without sending anything.
-
-    ``operation`` is the API name (``"Converse"``) or the client method (``"converse"``);
-    ``params`` the keyword arguments you would pass. Nothing is modified; for InvokeModel the
-    ``body`` may be any form boto3 accepts (a file-like body is left where it stands) or, here
-    only, the body as a dict.
-    """
-    name = _OPERATION_NAMES.get(operation, operation)
-    if name not in _OPERATION_NAMES.values():
-        raise ValueError(
-            f"unknown operation {operation!r}: expected one of "
-            + ", ".join(sorted(_OPERATION_NAMES.values()))
-        )
-    model_id = params.get("modelId")
-    if not isinstance(model_id, str):
-        raise ValueError("params must carry a string 'modelId'")
-    resolution = resolve(model_id, model_aliases or {}, model_overrides or {})
-    if name in _INVOKE and isinstance(params.get("body"), Mapping):
-        params = {**params, "body": encode(params["body"])}  # a convenience for audit() only
-    operation_model = _service_model().operation_model(name) if name in _CONVERSE else None
-    request = open_request(name, params, operation_model, resolution.spec)
-    assert request is not None
-    prefix, locations = request.parse(resolution.spec)
-    findings, markers = audit_request(request, prefix, resolution, locations)
-    return AuditReport(model_id, tuple(markers), tuple(findings))
-
-
-def _added(
-    request: WireRequest, prefix: Prefix, markers: Sequence[PlannedMarker], caller_body: Any
-) -> Added:
-    """What applying ``markers`` added, for healing a rejection of it."""
-    invoke = not isinstance(request, ConverseRequest)
-    return Added(
-        markers=len(markers),
-        one_hour=any(m.ttl == "1h" for m in markers),
-        tools=any(prefix.blocks[m.after].section == "tools" for m in markers),
-        inserted=request.inserted if isinstance(request, ConverseRequest) else (),
-        caller_body=caller_body if invoke else None,
-        invoke=invoke,
-    )
 
 
 def prefix_tail_hash(prefix: Prefix) -> bytes | None:

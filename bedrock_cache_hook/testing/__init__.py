@@ -34,8 +34,8 @@ from typing import Any
 
 from botocore.response import StreamingBody
 
+from ..request.audit import audit
 from ..request.dialects.body import peek
-from ..request.processor import audit
 
 __all__ = ["CapturedRequest", "CapturedRequests", "JsonBody", "capture_requests", "invoke_response"]
 

@@ -271,7 +271,7 @@ def test_fail_open_keeps_a_file_body_where_it_was(
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("bedrock_cache_hook.request.processor.check", broken)
+    monkeypatch.setattr("bedrock_cache_hook.request.adapters.check", broken)
     with caplog.at_level(logging.ERROR, logger="bedrock_cache_hook"):
         body, _ = call()
     assert body == plain == raw
