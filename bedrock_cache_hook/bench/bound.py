@@ -140,7 +140,7 @@ def lower_bound(trace: Trace) -> Bound:
     bound = Bound()
     for index, call in enumerate(trace.calls):
         bound.calls.append({UNCACHED: 0, READ: 0, WRITE_5M: 0, WRITE_1H: 0, "dollars": 0.0})
-        base_id, spec, prompt = prompt_of(call.operation, call.kwargs)
+        _, spec, prompt = prompt_of(call.operation, call.kwargs)
         model_id = str(call.kwargs["modelId"])
         if model_id not in rates_by_model:
             rates_by_model[model_id] = _rates(model_id, spec.ttls)

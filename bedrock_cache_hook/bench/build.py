@@ -14,10 +14,10 @@ from .text import filler
 
 __all__ = [
     "Json",
-    "filler",
     "anthropic_body",
     "assistant",
     "converse",
+    "filler",
     "gap",
     "log_uniform",
     "system",
@@ -110,7 +110,12 @@ def _anthropic_block(block: Json) -> Json:
         return {"type": "text", "text": block["text"]}
     if "toolUse" in block:
         use = block["toolUse"]
-        return {"type": "tool_use", "id": use["toolUseId"], "name": use["name"], "input": use["input"]}
+        return {
+            "type": "tool_use",
+            "id": use["toolUseId"],
+            "name": use["name"],
+            "input": use["input"],
+        }
     result = block["toolResult"]
     return {
         "type": "tool_result",

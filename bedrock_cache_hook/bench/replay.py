@@ -131,8 +131,15 @@ def replay(trace: Trace, strategy: Strategy) -> Run:
                 write_1h=write_1h,
             )
             rows.append(
-                CallCost(call.at, log.input_tokens, log.cache_read_tokens, write_5m, write_1h,
-                         dollars, error)
+                CallCost(
+                    call.at,
+                    log.input_tokens,
+                    log.cache_read_tokens,
+                    write_5m,
+                    write_1h,
+                    dollars,
+                    error,
+                )
             )
     finally:
         uninstall(client)

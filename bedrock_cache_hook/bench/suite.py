@@ -30,7 +30,10 @@ def chats(line: Timeline, rng: random.Random, sizes: Sizes) -> None:
         for t in range(rng.randint(4, 12)):
             history = [*history, build.user(build.log_uniform(rng, *sizes.question), f"c{c}u{t}")]
             line.send(build.converse(SONNET, system, history))
-            history = [*history, build.assistant(build.log_uniform(rng, *sizes.answer), f"c{c}a{t}")]
+            history = [
+                *history,
+                build.assistant(build.log_uniform(rng, *sizes.answer), f"c{c}a{t}"),
+            ]
             line.wait(build.gap(rng, 40.0, 1.0, cap=900.0))
         line.wait(build.gap(rng, 60.0, 1.0, cap=900.0))
 
@@ -40,7 +43,13 @@ def _agents(sessions: int, **options: object) -> Generator:
         tools, system = _tools_and_system(rng, sizes, "agent")
         for s in range(sessions):
             agent_session(
-                line, rng, sizes, f"run{s}", tool_specs=tools, system_blocks=system, **options  # type: ignore[arg-type]
+                line,
+                rng,
+                sizes,
+                f"run{s}",
+                tool_specs=tools,
+                system_blocks=system,
+                **options,  # type: ignore[arg-type]
             )
             line.wait(build.gap(rng, 120.0, 1.0, cap=1_800.0))
 
@@ -66,7 +75,10 @@ def document(line: Timeline, rng: random.Random, sizes: Sizes) -> None:
         history: list[build.Json] = [first]
         for t in range(rng.randint(1, 5)):
             line.send(build.converse(SONNET, system, history))
-            history = [*history, build.assistant(build.log_uniform(rng, *sizes.answer), f"d{s}a{t}")]
+            history = [
+                *history,
+                build.assistant(build.log_uniform(rng, *sizes.answer), f"d{s}a{t}"),
+            ]
             history = [*history, build.user(build.log_uniform(rng, 100, 800), f"d{s}u{t}")]
             line.wait(build.gap(rng, 45.0, 0.8, cap=600.0))
         line.wait(build.gap(rng, 90.0, 0.8, cap=900.0))
@@ -89,7 +101,9 @@ def timestamp(line: Timeline, rng: random.Random, sizes: Sizes) -> None:
 
 def tenants(line: Timeline, rng: random.Random, sizes: Sizes) -> None:
     systems = [
-        build.system(build.log_uniform(rng, max(sizes.system[1] // 2, 1_000), sizes.system[1]), f"t{k}")
+        build.system(
+            build.log_uniform(rng, max(sizes.system[1] // 2, 1_000), sizes.system[1]), f"t{k}"
+        )
         for k in range(10)
     ]
     for r in range(6):
@@ -102,7 +116,9 @@ def tenants(line: Timeline, rng: random.Random, sizes: Sizes) -> None:
 def nova(line: Timeline, rng: random.Random, sizes: Sizes) -> None:
     tools, system = _tools_and_system(rng, sizes, "nova")
     for s in range(2):
-        agent_session(line, rng, sizes, f"nova{s}", model=NOVA, tool_specs=tools, system_blocks=system)
+        agent_session(
+            line, rng, sizes, f"nova{s}", model=NOVA, tool_specs=tools, system_blocks=system
+        )
         line.wait(build.gap(rng, 120.0, 1.0, cap=1_800.0))
 
 
@@ -132,7 +148,10 @@ SHAPES: dict[str, tuple[str, Generator]] = {
     ),
     "document": ("big document in the first message, many questions", document),
     "timestamp": ("timestamp in the system prompt", timestamp),
-    "compaction": ("agent whose history is compacted every ~10 steps", _agents(2, compact_every=(8, 12))),
+    "compaction": (
+        "agent whose history is compacted every ~10 steps",
+        _agents(2, compact_every=(8, 12)),
+    ),
     "tenants": ("10 tenants' system prompts round-robin", tenants),
     "nova-agent": ("Nova agent", nova),
     "agent-invoke": ("the tool agent through InvokeModel", _agents(2, operation="InvokeModel")),

@@ -52,7 +52,7 @@ def _call(line: str, number: int) -> TraceCall:
     try:
         data = json.loads(line)
     except ValueError as exc:
-        raise TraceError(f"line {number}: not JSON ({exc.msg})") from None
+        raise TraceError(f"line {number}: not JSON ({exc})") from None
     if not isinstance(data, dict):
         raise TraceError(f"line {number}: expected a JSON object")
     at, op, kwargs = data.get("t"), data.get("op"), data.get("kwargs")
