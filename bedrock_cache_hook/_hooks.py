@@ -204,6 +204,8 @@ class Installation:
             if state is None:
                 return
             context.pop(CONTEXT_KEY, None)
+            if state.healing is not None:  # the resend itself failed (connection, timeout)
+                self._healed(state, None, {})
             self._record(
                 state,
                 usage=NO_USAGE,
@@ -213,7 +215,7 @@ class Installation:
                 request_id=None,
             )
 
-    def _healed(self, state: CallState, http_response: Any, parsed: dict[str, Any]) -> None:
+    def _healed(self, state: CallState, http_response: Any | None, parsed: dict[str, Any]) -> None:
         """After the resend: learn the refusal if the caller's own request went through, and
         make the record describe what was actually sent."""
         assert state.healing is not None
@@ -224,7 +226,7 @@ class Installation:
         outcome = state.outcome
         outcome.markers -= outcome.added.markers
         outcome.injected = 0
-        succeeded = getattr(http_response, "status_code", 200) < 300
+        succeeded = http_response is not None and getattr(http_response, "status_code", 200) < 300
         if succeeded:
             self.processor.rejections.learn(state.model_id, feature)
         outcome.findings.append(

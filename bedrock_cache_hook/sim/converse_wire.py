@@ -6,21 +6,23 @@ Also holds what Converse shares with the Nova InvokeModel body: content blocks
 
 Wire facts used (reference section 1): a marker is a list element of its own,
 ``{"cachePoint": {"type": "default", "ttl"?: "5m" | "1h"}}``, in ``toolConfig.tools``,
-``system`` and ``messages[].content``. Bedrock's placement errors: a marker right after a
-``reasoningContent`` block; a marker right after a non-PDF ``document`` block.
+``system`` and ``messages[].content``. Bedrock's placement errors: a marker as the first block
+of a message ("nothing available to cache"), right after a ``reasoningContent`` block, or right
+after a non-PDF ``document`` block.
 Messages-cache invalidators folded into the salt: ``toolConfig.toolChoice``, thinking
 parameters in ``additionalModelRequestFields`` (``thinking``, ``reasoning_config``,
-``reasoningConfig``), ``outputConfig``, and whether any image is present.
+``reasoningConfig``), ``outputConfig``, and a digest of every image (any change in the images).
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 from collections.abc import Mapping
 from typing import Any
 
-from .errors import NON_PDF_DOCUMENT, REASONING_MARKER, SimError, enum_error
+from .errors import NON_PDF_DOCUMENT, NOTHING_TO_CACHE, REASONING_MARKER, SimError, enum_error
 from .requests import TTL_SECONDS, Prompt, PromptBuilder
 from .tokenizer import binary_tokens, compact_json, count_json, count_text
 
@@ -30,7 +32,8 @@ __all__ = [
     "as_map",
     "cache_point_ttl",
     "content_block",
-    "has_image",
+    "image_digest",
+    "images_digest",
     "parse_converse",
 ]
 
@@ -84,15 +87,24 @@ def content_block(element: Mapping[str, Any]) -> tuple[str, int, Any]:
     return next(iter(element), "unknown"), count_json(element), element
 
 
-def has_image(messages: list[Any]) -> bool:
-    """Whether any message content block (or tool result content block) is an ``image``."""
+def images_digest(images: list[Any]) -> str | None:
+    """A digest of every image in order (None when there is none): any change in the images,
+    anywhere, invalidates the messages cache."""
+    if not images:
+        return None
+    return hashlib.sha256(compact_json(images).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def image_digest(messages: list[Any]) -> str | None:
+    """:func:`images_digest` of the ``image`` blocks of Converse / Nova messages, tool result
+    content included."""
+    images: list[Any] = []
     for message in messages:
         for raw in as_list(as_map(message).get("content")):
             block = as_map(raw)
             inner = as_list(as_map(block.get("toolResult")).get("content"))
-            if "image" in block or any("image" in as_map(item) for item in inner):
-                return True
-    return False
+            images.extend(item["image"] for item in (block, *map(as_map, inner)) if "image" in item)
+    return images_digest(images)
 
 
 def cache_point_ttl(value: Any, path: str) -> str:
@@ -107,27 +119,35 @@ def cache_point_ttl(value: Any, path: str) -> str:
 
 
 def _add_tools(builder: PromptBuilder, tools: list[Any]) -> None:
+    kept = 0
     for i, raw in enumerate(tools):
         tool = as_map(raw)
         if "cachePoint" in tool:
-            path = f"toolConfig.tools.{i + 1}.member"
-            builder.mark("tools", cache_point_ttl(tool["cachePoint"], path))
+            ttl = cache_point_ttl(tool["cachePoint"], f"toolConfig.tools.{i + 1}.member")
+            builder.mark("tools", ttl, f"tools.{kept - 1}", i)
         else:
             builder.add("tools", count_json(tool), ["tool", tool])
+            kept += 1
 
 
 def _add_system(builder: PromptBuilder, system: list[Any]) -> None:
+    kept = 0
     for i, raw in enumerate(system):
         item = as_map(raw)
         if "cachePoint" in item:
-            builder.mark("system", cache_point_ttl(item["cachePoint"], f"system.{i + 1}.member"))
-        elif isinstance(item.get("text"), str):
+            ttl = cache_point_ttl(item["cachePoint"], f"system.{i + 1}.member")
+            builder.mark("system", ttl, f"system.{kept - 1}", i)
+            continue
+        if isinstance(item.get("text"), str):
             builder.add("system", count_text(item["text"]), ["text", item["text"]])
         else:
             builder.add("system", count_json(item), item)
+        kept += 1
 
 
-def _check_spot(previous: Mapping[str, Any], message: int, index: int) -> None:
+def _check_spot(previous: Mapping[str, Any] | None, message: int, index: int) -> None:
+    if previous is None:
+        raise SimError(NOTHING_TO_CACHE)
     if "reasoningContent" in previous:
         raise SimError(REASONING_MARKER)
     document = previous.get("document")
@@ -140,16 +160,19 @@ def _add_messages(builder: PromptBuilder, messages: list[Any]) -> None:
         message = as_map(raw_message)
         role = str(message.get("role", ""))
         builder.start_message(m)
-        previous: Mapping[str, Any] = {}
+        previous: Mapping[str, Any] | None = None
+        kept = 0
         for j, raw in enumerate(as_list(message.get("content"))):
             element = as_map(raw)
             if "cachePoint" in element:
                 _check_spot(previous, m, j)
                 path = f"messages.{m + 1}.member.content.{j + 1}.member"
-                builder.mark("messages", cache_point_ttl(element["cachePoint"], path))
+                ttl = cache_point_ttl(element["cachePoint"], path)
+                builder.mark("messages", ttl, f"messages.{m}.content.{kept - 1}", j)
             else:
                 _, tokens, identity = content_block(element)
                 builder.add("messages", tokens, identity, role)
+                kept += 1
             previous = element
 
 
@@ -166,6 +189,6 @@ def parse_converse(body: Mapping[str, Any]) -> Prompt:
         "toolChoice": tool_config.get("toolChoice"),
         "thinking": {key: extra[key] for key in THINKING_KEYS if key in extra},
         "outputConfig": body.get("outputConfig"),
-        "images": has_image(messages),
+        "images": image_digest(messages),
     }
     return builder.build(salt, as_map(body.get("inferenceConfig")).get("maxTokens"))

@@ -27,6 +27,7 @@ import hashlib
 import logging
 import re
 import threading
+import time
 import uuid
 from collections import deque
 from collections.abc import Callable, Mapping
@@ -38,13 +39,13 @@ from urllib.parse import unquote, urlsplit
 from .._guard import text_free_traceback
 from .cache import CacheStore
 from .converse_wire import as_map, parse_converse
-from .errors import SERVER_ERROR, UNKNOWN_OPERATION, SimError
+from .errors import MODEL_ERRORS, SERVER_ERROR, UNKNOWN_OPERATION, SimError
 from .faults import ERROR_FAULTS, STREAM_FAULTS, FaultKind, FaultQueue, fault_error
 from .invoke_wire import decode_body, parse_invoke
 from .latency import LatencyModel
 from .models import SimModel, resolve_model
 from .reply import Reply
-from .requests import Prompt, check_markers
+from .requests import Prompt, check_markers, with_tool_prompt
 from .responses import (
     WireResponse,
     error_response,
@@ -68,6 +69,7 @@ _OPERATIONS = {
     "count-tokens": "CountTokens",
 }
 _STREAMING = ("ConverseStream", "InvokeModelWithResponseStream")
+_INVOKE = ("InvokeModel", "InvokeModelWithResponseStream")
 _ROUTE = re.compile(r"^/model/([^/]+)/([a-z-]+)$")
 _SCOPE = re.compile(r"Credential=[^/,]+/\d{8}/([^/,]+)/")
 _PHRASES = (
@@ -219,9 +221,10 @@ class Engine:
             return self._answer(call, fault)
         except SimError as error:
             self._record(replace(log, status=error.status, error_code=error.code))
-            return error_response(
-                error.status, error.code, error.message, call.request_id, call.date
-            )
+            message = error.message
+            if error.from_model and call.operation in _INVOKE:
+                message = MODEL_ERRORS.format(message=message)
+            return error_response(error.status, error.code, message, call.request_id, call.date)
         except Exception as exc:  # a simulator bug must not hang or crash a transport
             logger.error(
                 "the simulator failed to answer a %s request (%s); traceback, message "
@@ -251,11 +254,14 @@ class Engine:
         model = resolve_model(call.model_id, self.models)
         dialect, prompt = self._prompt(call.operation, decode_body(call.request.body), model.spec)
         if call.operation == "CountTokens":
+            prompt = with_tool_prompt(prompt, model.spec.tool_prompt_tokens)
             self._record(replace(call.log, input_tokens=prompt.total_tokens))
             payload = {"inputTokens": prompt.total_tokens}
             return json_response(payload, call.request_id, call.date)
+        prompt = with_tool_prompt(prompt, model.spec.tool_prompt_tokens)
         check_markers(prompt, model, call.model_id)
-        accounting = self.store.account(call.region, model, prompt, self.now())
+        writer = call.log.seq
+        accounting = self.store.account(call.region, model, prompt, self.now(), writer)
         kept, truncated = _reply_pieces(accounting.digest, prompt.max_tokens)
         output = sum(tokens for _, tokens in kept)
         reply = Reply(
@@ -285,7 +291,10 @@ class Engine:
                 fault=fault,
             )
         )
-        return self._shape(reply, fault)
+        response = self._shape(reply, fault)
+        # what this request wrote becomes readable when its first byte goes out
+        self.store.publish(accounting, writer, time.monotonic() + response.first_byte_delay)
+        return response
 
     def _shape(self, reply: Reply, fault: str | None) -> WireResponse:
         headers, chunks = reply_response(reply)

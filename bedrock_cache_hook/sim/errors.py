@@ -16,7 +16,10 @@ __all__ = [
     "INVALID_MODEL",
     "MALFORMED_BODY",
     "MAX_MARKERS",
+    "MODEL_ERRORS",
     "NON_PDF_DOCUMENT",
+    "NOTHING_TO_CACHE",
+    "NOVA_EXTENDED_TTL",
     "NOVA_TOOL_MARKER",
     "REASONING_MARKER",
     "SERVER_ERROR",
@@ -32,23 +35,35 @@ __all__ = [
 
 #: reference section 3 (Anthropic's text, passed through by Bedrock)
 MAX_MARKERS = "A maximum of 4 blocks with cache_control may be provided. Found {found}."
-#: reference section 3
+#: reference section 3 and public bug reports, with the path of the offending block's ``ttl``
 TTL_ORDER = (
-    "a ttl='1h' cache_control block must not come after a ttl='5m' cache_control block. "
-    "Note that blocks are processed in the following order: tools, system, messages."
+    "{path}: a ttl='1h' cache_control block must not come after a ttl='5m' cache_control "
+    "block. Note that blocks are processed in the following order: tools, system, messages."
 )
-#: reference section 3
-REASONING_MARKER = "Cache point cannot be inserted after reasoning block."
+#: quoted in public bug reports
+REASONING_MARKER = (
+    "Cache point cannot be inserted after reasoning block. Please remove the invalid cache "
+    "point and try again."
+)
+#: public bug reports: a ``cachePoint`` as the first content block of a message
+NOTHING_TO_CACHE = (
+    "There is nothing available to cache. Please remove the invalid cache point and try again."
+)
+#: public bug reports: a 1h ``ttl`` on a Nova model
+NOVA_EXTENDED_TTL = "Extended TTL prompt caching is only supported for Anthropic models"
+#: public bug reports: InvokeModel passes the model's own validation errors on behind this
+MODEL_ERRORS = "The model returned the following errors: {message}"
 #: reference section 3 (a marker right after a non-PDF document block)
 NON_PDF_DOCUMENT = "messages.{message}.content.{index}.type: Field required"
-#: reference section 3
-NOVA_TOOL_MARKER = "extraneous key [cachePoint] is not permitted"
-#: reference section 3
+#: public bug reports: a Nova tools marker, with its JSON pointer (inside MALFORMED_BODY)
+NOVA_TOOL_MARKER = "#/toolConfig/tools/{index}: extraneous key [cachePoint] is not permitted"
+#: public bug reports: markers on a model that cannot cache (AccessDeniedException, 403)
 UNSUPPORTED_MODEL = "You invoked an unsupported model or your request did not allow prompt caching."
-#: reference section 2, a top-level ``cache_control``; also used with a path prefix for a
-#: marker on a thinking block (the path form is invented)
+#: reference section 2, a top-level ``cache_control``; public bug reports, a 1h ``ttl`` on a
+#: Claude model that has only 5m (``<path>.cache_control.ttl``); also used for a marker on a
+#: thinking block (that path form is invented)
 EXTRA_INPUTS = "{path}: Extra inputs are not permitted"
-#: invented: a ttl the model does not offer (Bedrock's wording is not published)
+#: invented: a ttl a model of no known format does not offer
 TTL_UNSUPPORTED = (
     "The model {model} does not support cache TTL '{ttl}'. Supported values: {allowed}."
 )
@@ -77,11 +92,20 @@ UNKNOWN_OPERATION = "The simulator does not implement {method} {path}."
 class SimError(Exception):
     """A request the simulated service rejects: becomes an HTTP error response."""
 
-    def __init__(self, message: str, code: str = "ValidationException", status: int = 400):
+    def __init__(
+        self,
+        message: str,
+        code: str = "ValidationException",
+        status: int = 400,
+        *,
+        from_model: bool = False,
+    ):
         super().__init__(message)
         self.message = message
         self.code = code
         self.status = status
+        #: the model's own validation error (InvokeModel words it behind MODEL_ERRORS)
+        self.from_model = from_model
 
 
 def enum_error(value: object, path: str, allowed: str) -> SimError:

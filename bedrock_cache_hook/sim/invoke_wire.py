@@ -8,12 +8,12 @@ Anthropic Messages (reference section 2): ``cache_control: {"type": "ephemeral",
 inside ``tools[i]``, ``system[i]`` and ``messages[].content[i]``; a string ``system`` or string
 ``content`` is one block that cannot carry a marker. Rejected: a top-level ``cache_control``, a
 marker on a ``thinking`` / ``redacted_thinking`` block, a marker on an empty text block.
-Invalidators in the salt: ``tool_choice``, ``thinking``, images present.
+Invalidators in the salt: ``tool_choice``, ``thinking``, a digest of every image.
 
 Nova: ``"cachePoint": {"type": "default"}`` as an extra key inside a ``system`` / ``content``
 text object (a ``cachePoint`` list element of its own, as in Converse, is accepted too);
 markers in ``toolConfig.tools`` are rejected by :func:`~.requests.check_markers`.
-Invalidators: ``toolConfig.toolChoice``, images present.
+Invalidators: ``toolConfig.toolChoice``, a digest of every image.
 """
 
 from __future__ import annotations
@@ -22,13 +22,22 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from .converse_wire import as_list, as_map, cache_point_ttl, content_block, encoded_size, has_image
+from .converse_wire import (
+    as_list,
+    as_map,
+    cache_point_ttl,
+    content_block,
+    encoded_size,
+    image_digest,
+    images_digest,
+)
 from .errors import (
     BAD_CACHE_TTL,
     BAD_CACHE_TYPE,
     EMPTY_TEXT_MARKER,
     EXTRA_INPUTS,
     MALFORMED_BODY,
+    NOTHING_TO_CACHE,
     SimError,
 )
 from .models import SimModel
@@ -53,10 +62,10 @@ def decode_body(raw: bytes) -> Mapping[str, Any]:
 def _cache_control(value: Any, path: str) -> str:
     control = as_map(value)
     if control.get("type") != "ephemeral":
-        raise SimError(BAD_CACHE_TYPE.format(path=path))
+        raise SimError(BAD_CACHE_TYPE.format(path=path), from_model=True)
     ttl = control.get("ttl", "5m")
     if ttl not in TTL_SECONDS:
-        raise SimError(BAD_CACHE_TTL.format(path=path))
+        raise SimError(BAD_CACHE_TTL.format(path=path), from_model=True)
     return str(ttl)
 
 
@@ -88,28 +97,30 @@ def _anthropic_list(
             continue
         where = f"{path}.{i}"
         if block.get("type") in _THINKING:
-            raise SimError(EXTRA_INPUTS.format(path=f"{where}.{block['type']}.cache_control"))
+            raise SimError(
+                EXTRA_INPUTS.format(path=f"{where}.{block['type']}.cache_control"), from_model=True
+            )
         if block.get("type") == "text" and block.get("text") == "":
-            raise SimError(EMPTY_TEXT_MARKER.format(path=where))
-        builder.mark(
-            section, _cache_control(as_map(raw)["cache_control"], f"{where}.cache_control")
-        )
+            raise SimError(EMPTY_TEXT_MARKER.format(path=where), from_model=True)
+        ttl = _cache_control(as_map(raw)["cache_control"], f"{where}.cache_control")
+        builder.mark(section, ttl, where, i)
 
 
-def _anthropic_images(messages: list[Any]) -> bool:
-    """Whether any content block (or tool result content block) is an image."""
+def _anthropic_images(messages: list[Any]) -> str | None:
+    """:func:`images_digest` of the image blocks (tool result content included)."""
+    images: list[Any] = []
     for message in messages:
         for block in as_list(as_map(message).get("content")):
             inner = as_list(as_map(block).get("content"))
-            blocks = [as_map(block), *(as_map(item) for item in inner)]
-            if any(item.get("type") == "image" for item in blocks):
-                return True
-    return False
+            for item in (as_map(block), *(as_map(item) for item in inner)):
+                if item.get("type") == "image":
+                    images.append(item.get("source"))
+    return images_digest(images)
 
 
 def _parse_anthropic(body: Mapping[str, Any]) -> Prompt:
     if "cache_control" in body:
-        raise SimError(EXTRA_INPUTS.format(path="cache_control"))
+        raise SimError(EXTRA_INPUTS.format(path="cache_control"), from_model=True)
     messages = body.get("messages")
     if not isinstance(messages, list):
         raise SimError(MALFORMED_BODY.format(detail="#: required key [messages] not found"))
@@ -121,7 +132,8 @@ def _parse_anthropic(body: Mapping[str, Any]) -> Prompt:
     for i, (tool, raw) in enumerate(zip(tools, as_list(body.get("tools")), strict=True)):
         builder.add("tools", count_json(tool), ["tool", tool])
         if "cache_control" in as_map(raw):
-            builder.mark("tools", _cache_control(raw["cache_control"], f"tools.{i}.cache_control"))
+            ttl = _cache_control(raw["cache_control"], f"tools.{i}.cache_control")
+            builder.mark("tools", ttl, f"tools.{i}", i)
     system = body.get("system")
     if isinstance(system, str):
         builder.add("system", count_text(system), ["text", system])
@@ -147,6 +159,7 @@ def _parse_anthropic(body: Mapping[str, Any]) -> Prompt:
 def _nova_list(
     builder: PromptBuilder, section: str, items: list[Any], path: str, role: str = ""
 ) -> None:
+    opened = False
     for i, raw in enumerate(items):
         item = as_map(raw)
         rest = {k: v for k, v in item.items() if k != "cachePoint"}
@@ -155,8 +168,13 @@ def _nova_list(
             if section == "tools":
                 tokens, identity = count_json(rest), ["tool", rest]
             builder.add(section, tokens, identity, role)
+            opened = True
         if "cachePoint" in item:
-            builder.mark(section, cache_point_ttl(item["cachePoint"], f"{path}.{i}"))
+            if section == "messages" and not opened:
+                raise SimError(NOTHING_TO_CACHE)
+            builder.mark(
+                section, cache_point_ttl(item["cachePoint"], f"{path}.{i}"), f"{path}.{i}", i
+            )
 
 
 def _parse_nova(body: Mapping[str, Any]) -> Prompt:
@@ -173,7 +191,7 @@ def _parse_nova(body: Mapping[str, Any]) -> Prompt:
         content = as_list(message.get("content"))
         role = str(message.get("role", ""))
         _nova_list(builder, "messages", content, f"messages.{m}.content", role)
-    salt = {"toolChoice": tool_config.get("toolChoice"), "images": has_image(messages)}
+    salt = {"toolChoice": tool_config.get("toolChoice"), "images": image_digest(messages)}
     config = as_map(body.get("inferenceConfig"))
     return builder.build(salt, config.get("max_new_tokens", config.get("maxTokens")))
 

@@ -18,11 +18,14 @@ format live here (:func:`check_markers`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .errors import (
+    EXTRA_INPUTS,
+    MALFORMED_BODY,
     MAX_MARKERS,
+    NOVA_EXTENDED_TTL,
     NOVA_TOOL_MARKER,
     TTL_ORDER,
     TTL_UNSUPPORTED,
@@ -41,6 +44,7 @@ __all__ = [
     "Prompt",
     "PromptBuilder",
     "check_markers",
+    "with_tool_prompt",
 ]
 
 #: tokens of a message's role framing, counted on its first block
@@ -61,6 +65,10 @@ class Marker:
     section: str
     after: int
     ttl: str
+    #: the marked block as the model's Messages body names it (``messages.3.content.0``)
+    path: str = ""
+    #: the index of the marker's element in its wire list (Nova's JSON pointer uses it)
+    index: int = 0
 
 
 @dataclass(frozen=True)
@@ -97,8 +105,8 @@ class PromptBuilder:
         raw = compact_json([section, identity]).encode("utf-8")
         self.blocks.append(Block(section, tokens, raw))
 
-    def mark(self, section: str, ttl: str) -> None:
-        self.markers.append(Marker(section, len(self.blocks) - 1, ttl))
+    def mark(self, section: str, ttl: str, path: str = "", index: int = 0) -> None:
+        self.markers.append(Marker(section, len(self.blocks) - 1, ttl, path, index))
 
     def build(self, salt: Any = None, max_tokens: Any = None) -> Prompt:
         limit = (
@@ -112,25 +120,49 @@ class PromptBuilder:
         )
 
 
+def with_tool_prompt(prompt: Prompt, tokens: int) -> Prompt:
+    """``prompt`` with the tool-use system prompt the service puts in front of the tools: one
+    block of ``tokens`` (counted as input and cached with the prefix), only when tools are
+    present."""
+    if tokens <= 0 or not any(block.section == "tools" for block in prompt.blocks):
+        return prompt
+    head = Block("tools", tokens, compact_json(["tool-use-prompt", tokens]).encode("utf-8"))
+    markers = tuple(replace(m, after=m.after + 1) for m in prompt.markers)
+    return replace(prompt, blocks=(head, *prompt.blocks), markers=markers)
+
+
+def _ttl_error(marker: Marker, model: ResolvedModel, model_id: str) -> SimError:
+    spec = model.spec
+    if spec.dialect == "nova":
+        return SimError(NOVA_EXTENDED_TTL)
+    if spec.dialect == "anthropic":
+        return SimError(
+            EXTRA_INPUTS.format(path=f"{marker.path}.cache_control.ttl"), from_model=True
+        )
+    allowed = ", ".join(spec.ttls)
+    return SimError(TTL_UNSUPPORTED.format(model=model_id, ttl=marker.ttl, allowed=allowed))
+
+
 def check_markers(prompt: Prompt, model: ResolvedModel, model_id: str) -> None:
     """Bedrock's marker checks that every wire format shares, in the order Bedrock applies them."""
     if not prompt.markers:
         return
     spec = model.spec
     if not spec.can_cache:
-        raise SimError(UNSUPPORTED_MODEL)
+        raise SimError(UNSUPPORTED_MODEL, "AccessDeniedException", 403)
     for marker in prompt.markers:
         if marker.section not in spec.sections:
-            raise SimError(NOVA_TOOL_MARKER)
+            detail = NOVA_TOOL_MARKER.format(index=marker.index)
+            raise SimError(MALFORMED_BODY.format(detail=detail))
     if len(prompt.markers) > MAX_CHECKPOINTS:
-        raise SimError(MAX_MARKERS.format(found=len(prompt.markers)))
+        raise SimError(MAX_MARKERS.format(found=len(prompt.markers)), from_model=True)
     for marker in prompt.markers:
         if marker.ttl not in spec.ttls:
-            allowed = ", ".join(spec.ttls)
-            raise SimError(TTL_UNSUPPORTED.format(model=model_id, ttl=marker.ttl, allowed=allowed))
+            raise _ttl_error(marker, model, model_id)
     seen_short = False
     for marker in prompt.markers:
         if marker.ttl == "5m":
             seen_short = True
         elif seen_short:
-            raise SimError(TTL_ORDER)
+            path = f"{marker.path}.cache_control.ttl"
+            raise SimError(TTL_ORDER.format(path=path), from_model=True)

@@ -251,3 +251,29 @@ def test_stubbed_calls_are_never_healed() -> None:
             client.converse(**converse_kwargs(LLAMA))
     (record,) = bch.get_ledger().records()
     assert record.healed is None and record.status == "error"
+
+
+def test_a_resend_that_fails_on_the_way_is_recorded_as_healed_and_nothing_is_learnt(
+    sim: Simulator, client: Any
+) -> None:
+    from botocore.exceptions import EndpointConnectionError
+
+    attempts: list[int] = []
+
+    def drop_the_resend(request: Any, **_: Any) -> None:
+        attempts.append(1)
+        if len(attempts) == 2:
+            raise EndpointConnectionError(endpoint_url=request.url)
+
+    client.meta.events.register_first("before-send.bedrock-runtime", drop_the_resend)
+    bch.install(client, model_overrides={"no-cache": {"caching": True, "min_tokens": 0}})
+    with pytest.raises(EndpointConnectionError):
+        client.converse(**converse_kwargs(LLAMA))
+    (record,) = bch.get_ledger().records()
+    assert record.healed == "AccessDeniedException"
+    assert record.error_code == "EndpointConnectionError"
+    assert record.markers == 0 and record.injected == 0
+    # not learnt: the resend never reached the service, so the next call tries markers again
+    sent = wire(client)
+    client.converse(**converse_kwargs(LLAMA))
+    assert markers(sent[0]) and not markers(sent[1])

@@ -12,6 +12,7 @@ from typing import Any
 from botocore.config import Config
 
 from bedrock_cache_hook.sim import Simulator
+from bedrock_cache_hook.sim.models import resolve_model
 from bedrock_cache_hook.sim.requests import MESSAGE_OVERHEAD
 from bedrock_cache_hook.sim.tokenizer import count_json, count_text
 
@@ -66,6 +67,11 @@ def tool(name: str = "lookup", description: str = "Look a thing up.") -> dict[st
 
 def tool_tokens(spec: dict[str, Any]) -> int:
     return count_json(spec)
+
+
+def tool_prompt(model_id: str = SONNET_45) -> int:
+    """The tool-use system prompt the simulated service adds in front of tools for a model."""
+    return resolve_model(model_id).spec.tool_prompt_tokens
 
 
 def converse(model_id: str = SONNET_45, **fields: Any) -> dict[str, Any]:

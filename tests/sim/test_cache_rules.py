@@ -7,10 +7,13 @@ computed from ``count_text`` / ``count_json`` / ``MESSAGE_OVERHEAD`` (see ``kit`
 from __future__ import annotations
 
 import json
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
 
+from bedrock_cache_hook.sim import LatencyModel, Simulator
 from bedrock_cache_hook.sim.tokenizer import count_json, count_text
 
 from .kit import (
@@ -30,6 +33,7 @@ from .kit import (
     new,
     text,
     tool,
+    tool_prompt,
     tool_tokens,
     usage_of,
     user,
@@ -62,7 +66,8 @@ def test_write_then_read() -> None:
 def test_prefix_order_tools_then_system_then_messages() -> None:
     _, client = new()
     tool_a, tool_b = tool("lookup", "Look a thing up."), tool("lookup", "Look it up.")
-    t_a, t_b = tool_tokens(tool_a), tool_tokens(tool_b)
+    # the tool-use system prompt the service adds comes first and is part of the prefix
+    t_a, t_b = tool_prompt() + tool_tokens(tool_a), tool_prompt() + tool_tokens(tool_b)
     assert t_a < 1024  # the tools checkpoint alone does not qualify
 
     def call(spec: dict[str, Any], sys_word: str = "cache", question: str = Q) -> Any:
@@ -119,8 +124,8 @@ def test_below_the_minimum_nothing_is_cached(model_id: str, minimum: int) -> Non
 
 def test_the_minimum_is_cumulative_over_tools_and_system() -> None:
     _, client = new()
-    spec = tool("search", words(600, "tools"))
-    t = tool_tokens(spec)
+    spec = tool("search", words(300, "tools"))
+    t = tool_prompt() + tool_tokens(spec)
     assert t < 1024 <= t + 500
     request = converse(toolConfig={"tools": [spec, POINT]}, system=[text(500), POINT])
     # the tools checkpoint alone is below the minimum; tools + system reach it
@@ -154,7 +159,7 @@ def test_one_hour_ttl() -> None:
 def test_writes_are_split_by_ttl_and_expire_separately() -> None:
     sim, client = new()
     big = tool("manual", words(1100, "tools"))
-    t = tool_tokens(big)
+    t = tool_prompt() + tool_tokens(big)
     request = converse(toolConfig={"tools": [big, POINT_1H]}, system=[text(500), POINT])
     usage = client.converse(**request)["usage"]
     assert (usage["cacheWriteInputTokens"], usage["cacheReadInputTokens"]) == (t + 500, 0)
@@ -216,11 +221,24 @@ def test_nova_has_no_lookback() -> None:
     assert usage_of(claude.converse(**{**request, "modelId": SONNET_45})) == (0, S, m)
 
 
-def test_nova_minimum_is_one_thousand() -> None:
+@pytest.mark.parametrize(
+    ("model_id", "minimum"), [(NOVA_PRO, 1024), ("amazon.nova-lite-v1:0", 1536)]
+)
+def test_nova_minimum_is_the_stricter_published_value(model_id: str, minimum: int) -> None:
     _, client = new()
-    for tokens, written in ((999, 0), (1000, 1000)):
-        usage = usage_of(client.converse(**converse(NOVA_PRO, system=system(tokens))))
+    for tokens, written in ((minimum - 1, 0), (minimum, minimum)):
+        usage = usage_of(client.converse(**converse(model_id, system=system(tokens))))
         assert usage[2] == written
+
+
+def test_nova_caches_at_most_twenty_thousand_tokens_per_request() -> None:
+    _, client = new()
+    request = converse(
+        NOVA_PRO, system=[text(15_000), POINT, text(6_000), POINT], messages=[user({"text": Q})]
+    )
+    # the checkpoint at 21,000 tokens is past the cap: only the first one is written and read
+    assert usage_of(client.converse(**request)) == (6_000 + msg_tokens(Q), 0, 15_000)
+    assert usage_of(client.converse(**request)) == (6_000 + msg_tokens(Q), 15_000, 0)
 
 
 def test_a_growing_conversation_reads_the_previous_turn() -> None:
@@ -267,7 +285,7 @@ IMAGE = {"image": {"format": "png", "source": {"bytes": b"\x89PNG" + bytes(300)}
 )
 def test_messages_cache_invalidators(change: dict[str, Any], invalidates: bool) -> None:
     _, client = new()
-    t = tool_tokens(tool())
+    t = tool_prompt() + tool_tokens(tool())
     base: dict[str, Any] = {
         "toolConfig": {"tools": [tool()], "toolChoice": {"auto": {}}},
         "additionalModelRequestFields": {"thinking": {"type": "enabled", "budget_tokens": 1024}},
@@ -333,7 +351,7 @@ def test_anthropic_body_invalidators(change: dict[str, Any], invalidates: bool) 
             {"role": "user", "content": [{"type": "text", "text": Q, "cache_control": EPHEMERAL}]}
         ],
     }
-    t, m = count_json(spec), msg_tokens(Q)
+    t, m = tool_prompt() + count_json(spec), msg_tokens(Q)
 
     def call(body: dict[str, Any]) -> tuple[int, int, int]:
         raw = client.invoke_model(modelId=SONNET_45, body=anthropic_body(**body))["body"].read()
@@ -347,3 +365,49 @@ def test_anthropic_body_invalidators(change: dict[str, Any], invalidates: bool) 
     assert call(base) == (0, 0, t + S + m)
     expected = (0, t + S, m) if invalidates else (0, t + S + m, 0)
     assert call({**base, **change}) == expected
+
+
+def test_an_entry_is_readable_only_once_its_response_has_begun() -> None:
+    # each response waits 1.5 s (real time) before its first byte: two identical requests
+    # sent together overlap, so neither can read what the other is writing
+    sim = Simulator(latency=LatencyModel(base_ms=1500.0), time_scale=1.0)
+    client = sim.client(config=NO_RETRY)
+    request = converse(system=system())
+    start = threading.Barrier(2)
+
+    def send() -> tuple[int, int, int]:
+        start.wait()
+        return usage_of(client.converse(**request))
+
+    with ThreadPoolExecutor(2) as pool:
+        both = list(pool.map(lambda _: send(), range(2)))
+    assert both == [(msg_tokens(Q), 0, S)] * 2
+    # once a response has begun, what it wrote is read
+    assert usage_of(client.converse(**request)) == (msg_tokens(Q), S, 0)
+
+
+def test_any_change_in_the_images_invalidates_the_messages_cache() -> None:
+    _, client = new()
+    other = {"image": {"format": "png", "source": {"bytes": b"\x89PNG" + bytes(301)}}}
+    first = [user(IMAGE, {"text": Q}, POINT)]
+    later = [assistant({"text": "Seen."}), user({"text": Q}, POINT)]
+    base = converse(system=system(), messages=[*first, *later])
+    client.converse(**base)
+    assert usage_of(client.converse(**base))[2] == 0
+    # a second image added in a later turn: the earlier messages are written again
+    with_second = [*first, assistant({"text": "Seen."}), user(other, {"text": Q}, POINT)]
+    uncached, read, written = usage_of(
+        client.converse(**converse(system=system(), messages=with_second))
+    )
+    assert (uncached, read) == (0, S)
+    assert written > msg_tokens("Seen.")
+
+
+def test_a_marker_as_the_first_block_of_a_message_is_rejected() -> None:
+    _, client = new()
+    request = converse(system=system(), messages=[user(POINT, {"text": Q})])
+    with pytest.raises(client.exceptions.ValidationException) as caught:
+        client.converse(**request)
+    assert caught.value.response["Error"]["Message"] == (
+        "There is nothing available to cache. Please remove the invalid cache point and try again."
+    )

@@ -20,11 +20,21 @@ BASE = "anthropic.claude-sonnet-4-5-20250929-v1:0"
         ("anthropic.claude-3-5-sonnet-20241022-v2:0", 1024, ("5m",)),
         ("anthropic.claude-3-5-haiku-20241022-v1:0", 2048, ("5m",)),
         (BASE, 1024, ("5m", "1h")),
-        ("anthropic.claude-sonnet-4-6", 1024, ("5m", "1h")),
+        ("anthropic.claude-sonnet-4-6", 2048, ("5m", "1h")),
         ("anthropic.claude-haiku-4-5-20251001-v1:0", 4096, ("5m", "1h")),
         ("anthropic.claude-opus-4-5-20251101-v1:0", 4096, ("5m", "1h")),
         ("anthropic.claude-opus-4-6-v1", 4096, ("5m", "1h")),
         ("anthropic.claude-opus-4-7", 4096, ("5m", "1h")),
+        ("anthropic.claude-opus-4-8", 1024, ("5m", "1h")),
+        ("anthropic.claude-sonnet-5", 1024, ("5m", "1h")),
+        ("anthropic.claude-opus-5", 512, ("5m", "1h")),
+        ("anthropic.claude-opus-5-5-20260915-v1:0", 512, ("5m", "1h")),
+        ("anthropic.claude-sonnet-5-5", 512, ("5m", "1h")),
+        ("anthropic.claude-haiku-5-5", 512, ("5m", "1h")),
+        ("anthropic.claude-fable-5", 512, ("5m", "1h")),
+        ("anthropic.claude-fable-5-1", 512, ("5m", "1h")),
+        ("anthropic.claude-mythos-5", 512, ("5m", "1h")),
+        ("anthropic.claude-mythos-preview", 4096, ("5m", "1h")),
     ],
 )
 def test_claude_families(model_id: str, min_tokens: int, ttls: tuple[str, ...]) -> None:
@@ -34,12 +44,35 @@ def test_claude_families(model_id: str, min_tokens: int, ttls: tuple[str, ...]) 
     assert spec.lookback == CLAUDE_LOOKBACK == 20
 
 
-@pytest.mark.parametrize("name", ["micro", "lite", "pro", "premier"])
-def test_nova_caches_system_and_messages_only_without_lookback(name: str) -> None:
+@pytest.mark.parametrize(
+    ("name", "minimum"),
+    [("micro", 1536), ("lite", 1536), ("pro", 1024), ("premier", 1024), ("2-lite", 1536)],
+)
+def test_nova_caches_system_and_messages_only_without_lookback(name: str, minimum: int) -> None:
     spec = resolve_model(f"amazon.nova-{name}-v1:0").spec
     assert spec.can_cache
-    assert (spec.min_tokens, spec.ttls, spec.dialect, spec.lookback) == (1000, ("5m",), "nova", 0)
+    expected = (minimum, ("5m",), "nova", 0, 20_000)
+    assert (spec.min_tokens, spec.ttls, spec.dialect, spec.lookback, spec.max_cached_tokens) == (
+        expected
+    )
     assert spec.sections == {"system", "messages"}
+
+
+@pytest.mark.parametrize(
+    "model_id",
+    ["anthropic.claude-opus-5", "anthropic.claude-opus-5-5-v1", "anthropic.claude-opus-5-20260101"],
+)
+def test_a_stem_matches_only_its_own_model(model_id: str) -> None:
+    # "claude-opus-5" is a prefix of "claude-opus-5-5": each id gets its own row
+    family = resolve_model(model_id).spec.family
+    assert family == ("claude-opus-5-5" if "5-5" in model_id else "claude-opus-5")
+
+
+def test_an_unlisted_claude_id_is_an_invalid_identifier() -> None:
+    # Bedrock does not serve it; a test that needs it maps it: Simulator(models={id: ...})
+    with pytest.raises(SimError) as caught:
+        resolve_model("anthropic.claude-sonnet-6")
+    assert caught.value.message == INVALID_MODEL
 
 
 @pytest.mark.parametrize(

@@ -12,9 +12,8 @@ from bedrock_cache_hook.sim.errors import (
     EXTRA_INPUTS,
     INVALID_MODEL,
     MAX_MARKERS,
+    MODEL_ERRORS,
     NON_PDF_DOCUMENT,
-    NOVA_TOOL_MARKER,
-    REASONING_MARKER,
     TTL_ORDER,
     UNSUPPORTED_MODEL,
 )
@@ -49,6 +48,16 @@ def rejected(call: Any, **params: Any) -> dict[str, Any]:
     return response
 
 
+def denied(call: Any, **params: Any) -> dict[str, Any]:
+    """Call, expect an AccessDeniedException (403), return its response."""
+    client = call.__self__
+    with pytest.raises(client.exceptions.AccessDeniedException) as raised:
+        call(**params)
+    response: dict[str, Any] = raised.value.response
+    assert response["ResponseMetadata"]["HTTPStatusCode"] == 403
+    return response
+
+
 def message(response: dict[str, Any]) -> str:
     return str(response["Error"]["Message"])
 
@@ -71,13 +80,20 @@ def test_five_anthropic_markers() -> None:
     blocks = [{"type": "text", "text": f"part {i}", "cache_control": EPHEMERAL} for i in range(5)]
     body = anthropic_body(messages=[{"role": "user", "content": blocks}])
     response = rejected(client.invoke_model, modelId=SONNET_45, body=body)
-    assert message(response) == MAX_MARKERS.format(found=5)
+    # InvokeModel passes the model's own validation error on behind Bedrock's prefix
+    assert message(response) == (
+        "The model returned the following errors: "
+        "A maximum of 4 blocks with cache_control may be provided. Found 5."
+    )
 
 
 def test_nova_tool_marker_converse() -> None:
     _, client = new()
     request = converse(NOVA_PRO, toolConfig={"tools": [tool(), POINT]})
-    assert message(rejected(client.converse, **request)) == NOVA_TOOL_MARKER
+    assert message(rejected(client.converse, **request)) == (
+        "Malformed input request: #/toolConfig/tools/1: extraneous key [cachePoint] is not "
+        "permitted, please reformat your input and try again."
+    )
 
 
 def test_nova_tool_marker_invoke_body() -> None:
@@ -87,7 +103,10 @@ def test_nova_tool_marker_invoke_body() -> None:
         "messages": [{"role": "user", "content": [{"text": "hi"}]}],
     }
     response = rejected(client.invoke_model, modelId=f"us.{NOVA_PRO}", body=json.dumps(body))
-    assert message(response) == NOVA_TOOL_MARKER
+    assert message(response) == (
+        "Malformed input request: #/toolConfig/tools/0: extraneous key [cachePoint] is not "
+        "permitted, please reformat your input and try again."
+    )
 
 
 def test_marker_after_a_reasoning_block() -> None:
@@ -96,7 +115,10 @@ def test_marker_after_a_reasoning_block() -> None:
     request = converse(
         messages=[user({"text": "Q"}), assistant(reasoning, POINT), user({"text": "Go on"})]
     )
-    assert message(rejected(client.converse, **request)) == REASONING_MARKER
+    assert message(rejected(client.converse, **request)) == (
+        "Cache point cannot be inserted after reasoning block. Please remove the invalid cache "
+        "point and try again."
+    )
 
 
 def test_marker_on_an_anthropic_thinking_block() -> None:
@@ -115,8 +137,8 @@ def test_marker_on_an_anthropic_thinking_block() -> None:
         ]
     )
     response = rejected(client.invoke_model, modelId=SONNET_45, body=body)
-    assert message(response) == EXTRA_INPUTS.format(
-        path="messages.1.content.0.thinking.cache_control"
+    assert message(response) == MODEL_ERRORS.format(
+        message=EXTRA_INPUTS.format(path="messages.1.content.0.thinking.cache_control")
     )
 
 
@@ -134,7 +156,9 @@ def test_marker_after_a_non_pdf_document() -> None:
 def test_markers_for_a_model_that_cannot_cache(model_id: str) -> None:
     _, client = new()
     request = converse(model_id, system=[text(10), POINT])
-    assert message(rejected(client.converse, **request)) == UNSUPPORTED_MODEL
+    assert message(denied(client.converse, **request)) == (
+        "You invoked an unsupported model or your request did not allow prompt caching."
+    )
     # without markers the same model answers
     assert client.converse(**converse(model_id, system=[text(10)]))["usage"]["inputTokens"] > 0
 
@@ -143,35 +167,63 @@ def test_markers_for_a_non_caching_claude_invoke_body() -> None:
     _, client = new()
     body = anthropic_body(system=[{"type": "text", "text": "x", "cache_control": EPHEMERAL}])
     body = json.dumps({**json.loads(body), "messages": [{"role": "user", "content": "hi"}]})
-    response = rejected(client.invoke_model, modelId=CLAUDE_3_HAIKU, body=body)
+    response = denied(client.invoke_model, modelId=CLAUDE_3_HAIKU, body=body)
     assert message(response) == UNSUPPORTED_MODEL
 
 
 def test_one_hour_after_five_minutes() -> None:
     _, client = new()
     request = converse(system=[text(10), POINT], messages=[user(text(5), POINT_1H)])
-    assert message(rejected(client.converse, **request)) == TTL_ORDER
+    assert message(rejected(client.converse, **request)) == (
+        "messages.0.content.0.cache_control.ttl: a ttl='1h' cache_control block must not come "
+        "after a ttl='5m' cache_control block. Note that blocks are processed in the following "
+        "order: tools, system, messages."
+    )
+    later = {"type": "text", "text": "x", "cache_control": {"type": "ephemeral", "ttl": "1h"}}
+    body = anthropic_body(
+        system=[{"type": "text", "text": "s", "cache_control": EPHEMERAL}],
+        messages=[
+            {"role": "user", "content": "Q"},
+            {"role": "assistant", "content": "A"},
+            {"role": "user", "content": [{"type": "text", "text": "y"}, later]},
+        ],
+    )
+    response = rejected(client.invoke_model, modelId=SONNET_45, body=body)
+    assert message(response) == MODEL_ERRORS.format(
+        message=TTL_ORDER.format(path="messages.2.content.1.cache_control.ttl")
+    )
     # the other way round is fine
     client.converse(**converse(system=[text(10), POINT_1H], messages=[user(text(5), POINT)]))
 
 
 def test_one_hour_on_a_five_minute_model() -> None:
     _, client = new()
+    # Claude models without the 1h TTL refuse the field itself
     response = rejected(client.converse, **converse(SONNET_4, system=[text(10), POINT_1H]))
-    assert "'1h'" in message(response)
-    assert SONNET_4 in message(response)
+    assert message(response) == "system.0.cache_control.ttl: Extra inputs are not permitted"
     body = anthropic_body(
         system=[{"type": "text", "text": "x", "cache_control": {"type": "ephemeral", "ttl": "1h"}}],
         messages=[{"role": "user", "content": "hi"}],
     )
-    assert "'1h'" in message(rejected(client.invoke_model, modelId=SONNET_4, body=body))
+    assert message(rejected(client.invoke_model, modelId=SONNET_4, body=body)) == (
+        "The model returned the following errors: "
+        "system.0.cache_control.ttl: Extra inputs are not permitted"
+    )
+
+
+def test_one_hour_on_nova() -> None:
+    _, client = new()
+    response = rejected(client.converse, **converse(NOVA_PRO, system=[text(10), POINT_1H]))
+    assert message(response) == "Extended TTL prompt caching is only supported for Anthropic models"
 
 
 def test_top_level_cache_control() -> None:
     _, client = new()
     body = anthropic_body(cache_control=EPHEMERAL, messages=[{"role": "user", "content": "hi"}])
     response = rejected(client.invoke_model, modelId=SONNET_45, body=body)
-    assert message(response) == "cache_control: Extra inputs are not permitted"
+    assert message(response) == (
+        "The model returned the following errors: cache_control: Extra inputs are not permitted"
+    )
 
 
 def test_marker_on_an_empty_text_block() -> None:
@@ -212,7 +264,7 @@ def test_an_application_profile_mapped_by_the_user_caches() -> None:
         == 1100
     )
     # a user-defined model without TTLs cannot cache
-    assert message(rejected(client.converse, **converse("my.model", system=[text(10), POINT])))
+    assert message(denied(client.converse, **converse("my.model", system=[text(10), POINT])))
 
 
 def test_malformed_invoke_bodies() -> None:
