@@ -31,7 +31,7 @@ from .errors import CacheAuditError
 from .findings import AuditReport, Finding, MarkerInfo, check
 from .healing import Added, Rejections
 from .memory import PrefixMemory
-from .planner import FIVE_MINUTES, Observations, PlannedMarker, Policy, plan
+from .planner import FIVE_MINUTES, ONE_HOUR, Observations, PlannedMarker, Policy, plan
 from .prefix import Block, Prefix
 
 logger = logging.getLogger("bedrock_cache_hook")
@@ -157,12 +157,22 @@ def _observe(memory: PrefixMemory, prefix: Prefix, now: float) -> tuple[Observat
     stable = [i for i, block in enumerate(prefix.blocks) if block.section != "messages"]
     anchor = prefix.chain[stable[-1]] if stable else None
     ends = prefix.message_ends()
-    earlier = [(i, prefix.chain[i]) for i in reversed(ends[:-1])]
+    # the request's own end too: an identical re-send reads what the first one wrote
+    earlier = [(i, prefix.chain[i]) for i in reversed(ends)]
     followed = [(i, prefix.chain[i], prefix.chain[i + 1]) for i in reversed(ends[:-1])]
-    # tails are always marked with the default 5-minute TTL
+    # a conversation continued within the hour is still one (its tail may hold a 1h entry)
+    previous = memory.find_previous_tail(earlier, ONE_HOUR, now) if earlier else None
+    stats = memory.anchor(anchor)
+    read_through = None
+    if previous is not None and now - previous.seen < FIVE_MINUTES:
+        read_through = previous.index
+    elif stats is not None and stats.requests and now - stats.last_seen < FIVE_MINUTES:
+        read_through = stable[-1]
     observations = Observations(
-        previous_tail=memory.find_previous_tail(earlier, FIVE_MINUTES, now) if earlier else None,
-        anchor=memory.anchor(anchor),
+        previous_tail=previous,
+        anchor=stats,
+        read_through=read_through,
+        gap=now - stats.last_seen if stats is not None and stats.requests else None,
         anchors_mostly_unused=memory.anchors_mostly_unused(),
         shared_boundary=memory.shared_boundary(followed) if followed else None,
     )

@@ -84,7 +84,7 @@ class Settings:
     """
 
     mode: Mode = "inject"
-    ttl: TtlPolicy = "5m"
+    ttl: TtlPolicy = "auto"
     tail_policy: TailPolicy = "adaptive"
     model_aliases: Mapping[str, str] = field(default_factory=dict)
     model_overrides: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)

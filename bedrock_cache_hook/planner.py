@@ -57,6 +57,8 @@ LOOKBACK_SAFETY = 4
 MIN_SAMPLES = 3
 #: break-even chance of continuation for Claude's 5m write premium, used when prices are unknown
 DEFAULT_BREAK_EVEN = 0.25 / 0.9
+#: (late gaps, gaps) added to what was observed when estimating the chance of a late reuse
+LATE_PRIOR = (0.1, 0.5)
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,10 @@ class Observations:
     anchors_mostly_unused: bool = False
     #: deepest earlier message boundary that other requests shared (a stable message prefix)
     shared_boundary: int | None = None
+    #: the deepest block a live entry likely covers (an earlier tail or anchor seen lately)
+    read_through: int | None = None
+    #: seconds since the stable prefix was last used (None: first sighting)
+    gap: float | None = None
 
 
 @dataclass(frozen=True)
@@ -169,6 +175,56 @@ def _anchor_choice(
     return gain > 0 or free_writes, ttl
 
 
+def late_share(stats: AnchorStats | None, gap: float | None = None) -> float:
+    """Estimated chance that a prefix's next reuse comes after 5 minutes but within the hour:
+    the share of such gaps seen between its uses (on a second sighting, the one gap since the
+    first: ``gap``), with a weak prior towards 0 (no gap seen: 0.2; the first gap seen late: 0.73,
+    so one late gap is enough to move)."""
+    gaps = max(stats.requests - 1, 0) if stats is not None else 0
+    late = max(stats.within_1h - stats.within_5m, 0) if stats is not None else 0
+    if gap is not None and gaps == 0:
+        gaps += 1
+        late += FIVE_MINUTES < gap <= ONE_HOUR
+    return (late + LATE_PRIOR[0]) / (gaps + LATE_PRIOR[1])
+
+
+def _ratios(prices: Prices | None) -> tuple[float, float, float]:
+    """(read, 5m write, 1h write) as multiples of the input price."""
+    if prices is None or prices.input <= 0:
+        return 0.1, 1.25, 2.0
+    hour = prices.write_1h if prices.write_1h is not None else prices.write_5m
+    return prices.read / prices.input, prices.write_5m / prices.input, hour / prices.input
+
+
+def _auto_ttls(
+    prefix: Prefix, planned: list[PlannedMarker], obs: Observations, prices: Prices | None
+) -> list[PlannedMarker]:
+    """``ttl="auto"``: price 1h against 5m for every marker, front to back (1h may only lead).
+
+    Giving marker ``j`` 1h costs the extra premium on the part of its segment this request
+    writes (nothing when that part is read from an earlier entry), and saves a re-write of the
+    whole segment at 5m prices when the prefix's next use comes 5-60 minutes later (chance
+    :func:`late_share`). The longest leading run of markers with the best total gets 1h."""
+    read, five, hour = _ratios(prices)
+    p_late = late_share(obs.anchor, obs.gap)
+    read_to = obs.read_through if obs.read_through is not None else -1
+    ordered = sorted(planned, key=lambda m: m.after)
+    best_k, best, running, previous = 0, 0.0, 0.0, -1
+    for k, marker in enumerate(ordered, start=1):
+        segment = prefix.tokens_through(marker.after) - prefix.tokens_through(previous)
+        written = prefix.tokens_through(marker.after) - prefix.tokens_through(
+            max(previous, min(read_to, marker.after))
+        )
+        running += p_late * (five - read) * segment - (hour - five) * written
+        if running > best:
+            best_k, best = k, running
+        previous = marker.after
+    return [
+        PlannedMarker(m.after, "1h" if i < best_k else None, m.reason)
+        for i, m in enumerate(ordered)
+    ]
+
+
 def _order_ttls(prefix: Prefix, planned: list[PlannedMarker]) -> list[PlannedMarker]:
     """Clamp our TTLs so no TTL exceeds an earlier one (the caller's markers are fixed)."""
     fixed = [(m.after, TTL_ORDER.get(m.ttl or "5m", 0)) for m in prefix.markers]
@@ -197,6 +253,8 @@ def plan(
     notes: list[str] = []
     candidates: list[PlannedMarker] = []
     mark_anchors, anchor_ttl = _anchor_choice(policy, obs, prices)
+    if policy.ttl == "auto":
+        anchor_ttl = None  # decided below for the whole request
 
     def consider(index: int | None, reason: str, ttl: str | None) -> None:
         if index is None:
@@ -255,6 +313,8 @@ def plan(
     if len(candidates) > max(budget, 0):
         notes.append("over-budget")
         candidates = candidates[: max(budget, 0)]
+    if policy.ttl == "auto" and policy.one_hour_ok and candidates:
+        candidates = _auto_ttls(prefix, candidates, obs, prices)
     caller_marked = {m.after for m in prefix.markers}
     tail_marked = tail is not None and (
         tail in caller_marked or any(m.reason == "tail" for m in candidates)

@@ -1,7 +1,7 @@
 """A perfect-foresight lower bound on the input cost of a trace, under any marker strategy.
 
-Every request is read into the simulator's own blocks (its parsers, token counts and prefix
-hashes, :func:`~..sim.cache.prefix_hashes`). A *node* is one prefix: ``(model, H(i))``, the
+Every request is read into the simulator's own blocks (its parsers, token counts, the tool-use
+system prompt it adds, and its prefix hashes, :func:`~..sim.cache.prefix_hashes`). A *node* is one prefix: ``(model, H(i))``, the
 exact content tools -> system -> messages through block ``i``; its own tokens are block
 ``i``'s. Every request containing a node *visits* it. In any real run, at each visit a node's
 tokens are billed one of: read (cache-read price), written under a 5m or 1h checkpoint
@@ -11,7 +11,9 @@ independently, with full knowledge of all visits, under rules that only relax Be
 * a node can be read whenever it is *live*; a live node is always read (it is the cheapest
   and keeps the node live longest, so this loses nothing);
 * a node becomes live by being written (5m or 1h) at a visit whose request reaches the
-  model's minimum in total (a real checkpoint needs ``C(k) >= min`` at some ``k <= end``);
+  model's minimum in total (a real checkpoint needs ``C(k) >= min`` at some ``k <= end``)
+  and, on a model with a cap on cached tokens (Nova), whose own prefix is within the cap (a
+  checkpoint past the cap caches nothing, so nothing past it is ever written or read);
   no 4-marker cap, no lookback, any mix of TTLs across nodes, entries usable at once (even
   by a request sent at the same moment);
 * a live node stays live until ``TTL`` after the visit that wrote it, and every read extends
@@ -38,7 +40,7 @@ from ..sim.cache import prefix_hashes
 from ..sim.converse_wire import parse_converse
 from ..sim.invoke_wire import decode_body, parse_invoke
 from ..sim.models import resolve_model
-from ..sim.requests import TTL_SECONDS, Prompt
+from ..sim.requests import TTL_SECONDS, Prompt, with_tool_prompt
 from .trace import Trace
 
 __all__ = ["Bound", "lower_bound", "prompt_of"]
@@ -78,10 +80,12 @@ def prompt_of(operation: str, kwargs: Mapping[str, Any]) -> tuple[str, Any, Prom
     """(base model id, simulator model spec, prompt) of one request, as the simulator reads it."""
     model = resolve_model(str(kwargs["modelId"]))
     if operation.startswith("Converse"):
-        return model.base_id, model.spec, parse_converse(kwargs)
-    body = kwargs.get("body")
-    raw = encode(body) if isinstance(body, Mapping) else str(body).encode("utf-8")
-    return model.base_id, model.spec, parse_invoke(decode_body(raw), model.spec)[1]
+        prompt = parse_converse(kwargs)
+    else:
+        body = kwargs.get("body")
+        raw = encode(body) if isinstance(body, Mapping) else str(body).encode("utf-8")
+        prompt = parse_invoke(decode_body(raw), model.spec)[1]
+    return model.base_id, model.spec, with_tool_prompt(prompt, model.spec.tool_prompt_tokens)
 
 
 def _rates(model_id: str, ttls: tuple[str, ...]) -> _Rates | None:
@@ -150,11 +154,14 @@ def lower_bound(trace: Trace) -> Bound:
         qualifies = spec.can_cache and prompt.total_tokens >= spec.min_tokens
         if not spec.can_cache:
             rates = _Rates(rates.unit, rates.read, {}, 0.0)
+        cap = spec.max_cached_tokens
+        through = 0
         for block, chain in zip(prompt.blocks, prefix_hashes(prompt), strict=True):
+            through += block.tokens
             node = nodes.get((model_id, chain))
             if node is None:
                 node = nodes[(model_id, chain)] = _Node(block.tokens, rates)
-            node.visits.append((call.at, qualifies, index))
+            node.visits.append((call.at, qualifies and (cap is None or through <= cap), index))
     factors = {UNCACHED: 1.0}
     for node in nodes.values():
         rates = node.rates
