@@ -153,9 +153,31 @@ def audit_request(
     return findings, markers
 
 
+def _boundaries(prefix: Prefix) -> list[int]:
+    """Earlier boundaries other requests may share: every message end but the last, and every
+    content-block end inside the first message (a document before the question)."""
+    ends = prefix.message_ends()
+    inner = [
+        i
+        for i, block in enumerate(prefix.blocks[:-1])
+        if block.section == "messages" and block.path[0] == 0 and i not in ends
+    ]
+    return sorted(set(ends[:-1]) | set(inner))
+
+
+def _outer(prefix: Prefix) -> bytes | None:
+    """The chain hash through the tools, when a system prompt follows them."""
+    tools = prefix.section_end("tools")
+    if tools is None or prefix.section_end("system") is None:
+        return None
+    return prefix.chain[tools]
+
+
 def _observe(memory: PrefixMemory, prefix: Prefix, now: float) -> tuple[Observations, bytes | None]:
     stable = [i for i, block in enumerate(prefix.blocks) if block.section != "messages"]
     anchor = prefix.chain[stable[-1]] if stable else None
+    outer = _outer(prefix)
+    outer_stats = memory.anchor(outer)
     ends = prefix.message_ends()
     # the request's own end too: an identical re-send reads what the first one wrote
     earlier = [(i, prefix.chain[i]) for i in reversed(ends)]
@@ -173,6 +195,10 @@ def _observe(memory: PrefixMemory, prefix: Prefix, now: float) -> tuple[Observat
         anchor=stats,
         read_through=read_through,
         gap=now - stats.last_seen if stats is not None and stats.requests else None,
+        churn=stats is None
+        and outer_stats is not None
+        and outer_stats.requests >= 2
+        and outer_stats.fresh_inner * 2 >= outer_stats.requests,
         anchors_mostly_unused=memory.anchors_mostly_unused(),
         shared_boundary=memory.shared_boundary(followed) if followed else None,
     )
@@ -278,7 +304,8 @@ class RequestProcessor:
                 tail=prefix_tail_hash(prefix),
                 marked_tail=result.tail_marked,
                 now=now,
-                boundaries=tuple((prefix.chain[i], prefix.chain[i + 1]) for i in ends[:-1]),
+                boundaries=tuple((prefix.chain[i], prefix.chain[i + 1]) for i in _boundaries(prefix)),
+                outer=_outer(prefix),
             )
         findings, _ = audit_request(request, prefix, resolution, locations)
         outcome = RequestOutcome(

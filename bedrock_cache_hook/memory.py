@@ -38,6 +38,8 @@ class AnchorStats:
     #: of the ``requests - 1`` gaps between uses, how many were within 5 minutes / 1 hour
     within_5m: int = 0
     within_1h: int = 0
+    #: for the tools prefix: requests on it whose system prompt had not been seen before
+    fresh_inner: int = 0
 
 
 @dataclass
@@ -127,9 +129,19 @@ class PrefixMemory:
         marked_tail: bool,
         now: float,
         boundaries: tuple[tuple[bytes, bytes], ...] = (),
+        outer: bytes | None = None,
     ) -> None:
-        """Record one request: its anchor use, its tail and its earlier message boundaries."""
+        """Record one request: its anchor use, its tail and its earlier message boundaries;
+        ``outer``: the tools prefix in front of a system prompt (churn detection)."""
         with self._lock:
+            if outer is not None:
+                stats = self._anchors.get(outer)
+                if stats is None:
+                    stats = self._anchors[outer] = AnchorStats(first_seen=now, last_seen=now)
+                stats.requests += 1
+                stats.last_seen = now
+                stats.fresh_inner += anchor is not None and anchor not in self._anchors
+                self._anchors.move_to_end(outer)
             for boundary, following in boundaries:
                 seen = self._boundaries.get(boundary)
                 if seen is None:

@@ -82,6 +82,9 @@ class Observations:
     read_through: int | None = None
     #: seconds since the stable prefix was last used (None: first sighting)
     gap: float | None = None
+    #: the tools prefix keeps coming back with a system prompt seen for the first time
+    #: (per-call data in the system prompt): only the tools are worth a marker
+    churn: bool = False
 
 
 @dataclass(frozen=True)
@@ -243,6 +246,32 @@ def _order_ttls(prefix: Prefix, planned: list[PlannedMarker]) -> list[PlannedMar
     return out
 
 
+def large_first_message(prefix: Prefix, spec: ModelSpec) -> tuple[bool, int | None]:
+    """(a lone first message big enough to be re-read, the block ending its bulk).
+
+    A lone first user message at least as large as everything in front of it and at least 4x
+    the model minimum (a document, a long transcript) is likely asked about again: it is
+    marked on first sight. When its last block is small next to the rest (the question after
+    the document), the block before it is a shared anchor too: a new question on the same
+    document reads it."""
+    messages = [i for i, b in enumerate(prefix.blocks) if b.section == "messages"]
+    if not messages or any(prefix.blocks[i].path[0] != 0 for i in messages):
+        return False, None
+    first, last = messages[0], messages[-1]
+    head = prefix.tokens_through(first - 1)
+    size = prefix.tokens_through(last) - head
+    if size < max(head, 4 * spec.min_tokens):
+        return False, None
+    bulk = None
+    for index in range(last - 1, first - 1, -1):
+        if prefix.blocks[index].markable:
+            bulk = index
+            break
+    if bulk is not None and prefix.tokens_through(last) - prefix.tokens_through(bulk) > size / 4:
+        bulk = None
+    return True, bulk
+
+
 def plan(
     prefix: Prefix, spec: ModelSpec, policy: Policy, obs: Observations, prices: Prices | None = None
 ) -> Plan:
@@ -272,7 +301,11 @@ def plan(
         candidates.append(PlannedMarker(index, ttl, reason))
 
     new_anchor = obs.anchor is None or obs.anchor.requests == 0
-    if obs.anchors_mostly_unused and new_anchor:
+    if obs.churn:
+        notes.append("system-churn")
+        if "tools" in spec.sections:
+            consider(_last_markable(prefix, "tools"), "tools-anchor", anchor_ttl)
+    elif obs.anchors_mostly_unused and new_anchor:
         notes.append("anchor-unproven")
     elif not mark_anchors:
         notes.append("anchor-reused-too-slowly")
@@ -292,12 +325,19 @@ def plan(
     ):
         consider(shared, "shared-prefix", anchor_ttl)
 
+    large, bulk = large_first_message(prefix, spec) if "messages" in spec.sections else (False, None)
+    if bulk is not None and not obs.churn and shared is None:
+        consider(bulk, "document-anchor", anchor_ttl)
+
     # past Nova's cap on cached tokens a checkpoint caches nothing: the tail moves back
     cap = spec.max_cached_tokens
     tail = _last_markable(prefix, "messages", cap) if "messages" in spec.sections else None
+    if obs.churn:
+        tail = None
     tail_wanted = False
     if tail is not None:
-        why_not = _tail_worth_marking(policy, obs, break_even(prices), prefix.has_assistant_turn())
+        conversation = prefix.has_assistant_turn() or large
+        why_not = _tail_worth_marking(policy, obs, break_even(prices), conversation)
         if why_not is None:
             tail_wanted = True
             consider(tail, "tail", None)
