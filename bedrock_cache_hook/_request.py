@@ -304,7 +304,9 @@ class RequestProcessor:
                 tail=prefix_tail_hash(prefix),
                 marked_tail=result.tail_marked,
                 now=now,
-                boundaries=tuple((prefix.chain[i], prefix.chain[i + 1]) for i in _boundaries(prefix)),
+                boundaries=tuple(
+                    (prefix.chain[i], prefix.chain[i + 1]) for i in _boundaries(prefix)
+                ),
                 outer=_outer(prefix),
             )
         findings, _ = audit_request(request, prefix, resolution, locations)

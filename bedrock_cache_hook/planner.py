@@ -325,7 +325,9 @@ def plan(
     ):
         consider(shared, "shared-prefix", anchor_ttl)
 
-    large, bulk = large_first_message(prefix, spec) if "messages" in spec.sections else (False, None)
+    large, bulk = (
+        large_first_message(prefix, spec) if "messages" in spec.sections else (False, None)
+    )
     if bulk is not None and not obs.churn and shared is None:
         consider(bulk, "document-anchor", anchor_ttl)
 
