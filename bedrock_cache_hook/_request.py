@@ -298,15 +298,13 @@ class RequestProcessor:
             if request.finish(usable, prefix):
                 added = dataclasses.replace(added, betas=True, invoke=True, caller_body=caller_body)
             request.commit(params)
-            ends = prefix.message_ends()
+            shared = _boundaries(prefix)
             self.memory.remember(
                 anchor=anchor,
                 tail=prefix_tail_hash(prefix),
                 marked_tail=result.tail_marked,
                 now=now,
-                boundaries=tuple(
-                    (prefix.chain[i], prefix.chain[i + 1]) for i in _boundaries(prefix)
-                ),
+                boundaries=tuple((prefix.chain[i], prefix.chain[i + 1]) for i in shared),
                 outer=_outer(prefix),
             )
         findings, _ = audit_request(request, prefix, resolution, locations)

@@ -41,6 +41,7 @@ TTLs never increase along tools -> system -> messages, the caller's included.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from .catalog import ModelSpec, Prices
@@ -272,6 +273,32 @@ def large_first_message(prefix: Prefix, spec: ModelSpec) -> tuple[bool, int | No
     return True, bulk
 
 
+def _stable_anchors(  # noqa: PLR0917 - one step of plan(), split out for size
+    prefix: Prefix,
+    spec: ModelSpec,
+    obs: Observations,
+    mark_anchors: bool,
+    anchor_ttl: str | None,
+    consider: Callable[[int | None, str, str | None], None],
+    notes: list[str],
+) -> None:
+    """The tools and system anchors (only the tools under churn)."""
+    new_anchor = obs.anchor is None or obs.anchor.requests == 0
+    if obs.churn:
+        notes.append("system-churn")
+        if "tools" in spec.sections:
+            consider(_last_markable(prefix, "tools"), "tools-anchor", anchor_ttl)
+    elif obs.anchors_mostly_unused and new_anchor:
+        notes.append("anchor-unproven")
+    elif not mark_anchors:
+        notes.append("anchor-reused-too-slowly")
+    else:
+        if "tools" in spec.sections:
+            consider(_last_markable(prefix, "tools"), "tools-anchor", anchor_ttl)
+        if "system" in spec.sections:
+            consider(_last_markable(prefix, "system"), "system-anchor", anchor_ttl)
+
+
 def plan(
     prefix: Prefix, spec: ModelSpec, policy: Policy, obs: Observations, prices: Prices | None = None
 ) -> Plan:
@@ -300,20 +327,7 @@ def plan(
         occupied.add(index)
         candidates.append(PlannedMarker(index, ttl, reason))
 
-    new_anchor = obs.anchor is None or obs.anchor.requests == 0
-    if obs.churn:
-        notes.append("system-churn")
-        if "tools" in spec.sections:
-            consider(_last_markable(prefix, "tools"), "tools-anchor", anchor_ttl)
-    elif obs.anchors_mostly_unused and new_anchor:
-        notes.append("anchor-unproven")
-    elif not mark_anchors:
-        notes.append("anchor-reused-too-slowly")
-    else:
-        if "tools" in spec.sections:
-            consider(_last_markable(prefix, "tools"), "tools-anchor", anchor_ttl)
-        if "system" in spec.sections:
-            consider(_last_markable(prefix, "system"), "system-anchor", anchor_ttl)
+    _stable_anchors(prefix, spec, obs, mark_anchors, anchor_ttl, consider, notes)
 
     shared = obs.shared_boundary
     if (

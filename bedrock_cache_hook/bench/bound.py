@@ -1,12 +1,13 @@
 """A perfect-foresight lower bound on the input cost of a trace, under any marker strategy.
 
 Every request is read into the simulator's own blocks (its parsers, token counts, the tool-use
-system prompt it adds, and its prefix hashes, :func:`~..sim.cache.prefix_hashes`). A *node* is one prefix: ``(model, H(i))``, the
-exact content tools -> system -> messages through block ``i``; its own tokens are block
-``i``'s. Every request containing a node *visits* it. In any real run, at each visit a node's
-tokens are billed one of: read (cache-read price), written under a 5m or 1h checkpoint
-(write price of that TTL), or uncached (input price). The bound lets every node choose
-independently, with full knowledge of all visits, under rules that only relax Bedrock's:
+system prompt it adds, and its prefix hashes, :func:`~..sim.cache.prefix_hashes`). A *node* is
+one prefix: ``(model, H(i))``, the exact content tools -> system -> messages through block
+``i``; its own tokens are block ``i``'s. Every request containing a node *visits* it. In any
+real run, at each visit a node's tokens are billed one of: read (cache-read price), written
+under a 5m or 1h checkpoint (write price of that TTL), or uncached (input price). The bound
+lets every node choose independently, with full knowledge of all visits, under rules that
+only relax Bedrock's:
 
 * a node can be read whenever it is *live*; a live node is always read (it is the cheapest
   and keeps the node live longest, so this loses nothing);
