@@ -195,6 +195,7 @@ def _observe(memory: PrefixMemory, prefix: Prefix, now: float) -> tuple[Observat
         anchor=stats,
         read_through=read_through,
         gap=now - stats.last_seen if stats is not None and stats.requests else None,
+        now=now,
         churn=stats is None
         and outer_stats is not None
         and outer_stats.requests >= 2

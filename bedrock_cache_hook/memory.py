@@ -40,6 +40,10 @@ class AnchorStats:
     within_1h: int = 0
     #: for the tools prefix: requests on it whose system prompt had not been seen before
     fresh_inner: int = 0
+    #: continuations of its conversations (an earlier tail found in a later request, an
+    #: identical re-send included), and how many of them came 5-60 minutes after the tail
+    continuations: int = 0
+    late_continuations: int = 0
 
 
 @dataclass
@@ -83,19 +87,24 @@ class PrefixMemory:
     ) -> TailHit | None:
         """The latest earlier tail among ``(block index, chain hash)`` boundaries, newest first.
 
-        Counts the continuation for that tail's anchor (once per tail) when it is recent.
+        Counts the continuation for that tail's anchor when it is recent (every request that
+        brings the prefix back: the next turn, a fan-out's parallel calls, an identical
+        re-send), and whether it came 5-60 minutes after the tail.
         """
         with self._lock:
             for index, chain_hash in hashes:
                 tail = self._tails.get(chain_hash)
                 if tail is None:
                     continue
-                recent = now - tail.seen <= max_age
-                if recent and not tail.continued:
-                    tail.continued = True
+                gap = now - tail.seen
+                recent = gap <= max_age
+                if recent:
                     stats = self._anchors.get(tail.anchor) if tail.anchor is not None else None
                     if stats is not None:
+                        # every request that brings the prefix back counts, re-sends too
                         stats.continued += 1
+                        stats.continuations += 1
+                        stats.late_continuations += FIVE_MINUTES < gap <= ONE_HOUR
                 return TailHit(index, tail.seen, tail.marked) if recent else None
         return None
 

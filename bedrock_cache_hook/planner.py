@@ -60,6 +60,8 @@ MIN_SAMPLES = 3
 DEFAULT_BREAK_EVEN = 0.25 / 0.9
 #: (late gaps, gaps) added to what was observed when estimating the chance of a late reuse
 LATE_PRIOR = (0.1, 0.5)
+#: the same for conversations' continuations (tails)
+CONVERSATION_PRIOR = (0.2, 2.0)
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,8 @@ class Observations:
     read_through: int | None = None
     #: seconds since the stable prefix was last used (None: first sighting)
     gap: float | None = None
+    #: the request's time (seconds, the installation's clock)
+    now: float | None = None
     #: the tools prefix keeps coming back with a system prompt seen for the first time
     #: (per-call data in the system prompt): only the tools are worth a marker
     churn: bool = False
@@ -192,6 +196,18 @@ def late_share(stats: AnchorStats | None, gap: float | None = None) -> float:
     return (late + LATE_PRIOR[0]) / (gaps + LATE_PRIOR[1])
 
 
+def conversation_late_share(
+    stats: AnchorStats | None, previous: TailHit | None, now: float | None
+) -> float:
+    """Estimated chance that a conversation's next turn comes 5-60 minutes after this one: the
+    share of such continuations seen on its stable prefix, with a firmer prior than
+    :func:`late_share`: a tail's 1h premium is paid on every turn, so a single late turn in a
+    chat is not enough to move."""
+    gaps = stats.continuations if stats is not None else 0
+    late = stats.late_continuations if stats is not None else 0
+    return (late + CONVERSATION_PRIOR[0]) / (gaps + CONVERSATION_PRIOR[1])
+
+
 def _ratios(prices: Prices | None) -> tuple[float, float, float]:
     """(read, 5m write, 1h write) as multiples of the input price."""
     if prices is None or prices.input <= 0:
@@ -210,11 +226,14 @@ def _auto_ttls(
     whole segment at 5m prices when the prefix's next use comes 5-60 minutes later (chance
     :func:`late_share`). The longest leading run of markers with the best total gets 1h."""
     read, five, hour = _ratios(prices)
-    p_late = late_share(obs.anchor, obs.gap)
+    p_anchor = late_share(obs.anchor, obs.gap)
+    p_conversation = conversation_late_share(obs.anchor, obs.previous_tail, obs.now)
     read_to = obs.read_through if obs.read_through is not None else -1
     ordered = sorted(planned, key=lambda m: m.after)
     best_k, best, running, previous = 0, 0.0, 0.0, -1
     for k, marker in enumerate(ordered, start=1):
+        in_messages = prefix.blocks[marker.after].section == "messages"
+        p_late = p_conversation if in_messages and marker.reason != "shared-prefix" else p_anchor
         segment = prefix.tokens_through(marker.after) - prefix.tokens_through(previous)
         written = prefix.tokens_through(marker.after) - prefix.tokens_through(
             max(previous, min(read_to, marker.after))

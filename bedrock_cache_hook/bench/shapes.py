@@ -53,7 +53,7 @@ class Timeline:
         if operation.startswith("InvokeModel"):
             body = build.anthropic_body(kwargs)
             kwargs = {"modelId": kwargs["modelId"], "contentType": "application/json", "body": body}
-        self.calls.append(TraceCall(self.now, operation, kwargs))
+        self.calls.append(TraceCall(round(self.now, 3), operation, kwargs))
 
     def wait(self, seconds: float) -> None:
         self.now += max(seconds, 0.0)
