@@ -223,17 +223,23 @@ def _auto_ttls(
 
     Giving marker ``j`` 1h costs the extra premium on the part of its segment this request
     writes (nothing when that part is read from an earlier entry), and saves a re-write of the
-    whole segment at 5m prices when the prefix's next use comes 5-60 minutes later (chance
-    :func:`late_share`). The longest leading run of markers with the best total gets 1h."""
+    whole segment at 5m prices whenever a use comes 5-60 minutes after the previous one
+    (chance :func:`late_share` per use; an anchor's entry serves its future uses, counted as
+    many as its past ones; a tail is weighed against its next turn,
+    :func:`conversation_late_share`). The longest leading run of markers with the best total gets 1h."""
     read, five, hour = _ratios(prices)
     p_anchor = late_share(obs.anchor, obs.gap)
     p_conversation = conversation_late_share(obs.anchor, obs.previous_tail, obs.now)
+    horizon = max(obs.anchor.requests, 1) if obs.anchor is not None else 1
     read_to = obs.read_through if obs.read_through is not None else -1
     ordered = sorted(planned, key=lambda m: m.after)
     best_k, best, running, previous = 0, 0.0, 0.0, -1
     for k, marker in enumerate(ordered, start=1):
-        in_messages = prefix.blocks[marker.after].section == "messages"
-        p_late = p_conversation if in_messages and marker.reason != "shared-prefix" else p_anchor
+        tail_like = marker.reason in ("tail", "previous-tail")
+        # an anchor's 1h entry, kept alive by its reads, spares a re-write at every late gap
+        # of its future uses (about as many as it had so far); a tail's premium recurs on
+        # every turn, so it is weighed against the next turn only
+        p_late = p_conversation if tail_like else p_anchor * horizon
         segment = prefix.tokens_through(marker.after) - prefix.tokens_through(previous)
         written = prefix.tokens_through(marker.after) - prefix.tokens_through(
             max(previous, min(read_to, marker.after))

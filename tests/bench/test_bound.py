@@ -20,7 +20,10 @@ SMALL = Sizes(system=(1_200, 2_500), tools=(800, 2_000), step=(100, 400), steps=
 
 
 def _request(model: str, tokens: int, seed: str = "a") -> dict[str, object]:
-    return {"modelId": model, "messages": [{"role": "user", "content": [{"text": filler(tokens, seed)}]}]}
+    return {
+        "modelId": model,
+        "messages": [{"role": "user", "content": [{"text": filler(tokens, seed)}]}],
+    }
 
 
 def _trace(model: str, tokens: int, times: list[float]) -> Trace:
@@ -64,7 +67,9 @@ def test_late_reuses_pay_1h_only_when_enough_of_them_come() -> None:
 def test_reads_keep_an_entry_alive_and_gaps_beyond_the_ttl_lose_it() -> None:
     # 0 -> 200 -> 400 -> 1000 s on a 5m-only model: write, read, read, then write again
     times = [0.0, 200.0, 400.0, 1_000.0, 1_100.0]
-    assert _units(SONNET_4, _trace(SONNET_4, 3_000, times)) == pytest.approx(1.25 + 0.2 + 1.25 + 0.1)
+    assert _units(SONNET_4, _trace(SONNET_4, 3_000, times)) == pytest.approx(
+        1.25 + 0.2 + 1.25 + 0.1
+    )
 
 
 def test_below_the_model_minimum_nothing_is_cached() -> None:
