@@ -173,7 +173,9 @@ def _outer(prefix: Prefix) -> bytes | None:
     return prefix.chain[tools]
 
 
-def _observe(memory: PrefixMemory, prefix: Prefix, now: float) -> tuple[Observations, bytes | None]:
+def _observe(
+    memory: PrefixMemory, prefix: Prefix, now: float, longest_ttl: float = FIVE_MINUTES
+) -> tuple[Observations, bytes | None]:
     stable = [i for i, block in enumerate(prefix.blocks) if block.section != "messages"]
     anchor = prefix.chain[stable[-1]] if stable else None
     outer = _outer(prefix)
@@ -182,8 +184,9 @@ def _observe(memory: PrefixMemory, prefix: Prefix, now: float) -> tuple[Observat
     # the request's own end too: an identical re-send reads what the first one wrote
     earlier = [(i, prefix.chain[i]) for i in reversed(ends)]
     followed = [(i, prefix.chain[i], prefix.chain[i + 1]) for i in reversed(ends[:-1])]
-    # a conversation continued within the hour is still one (its tail may hold a 1h entry)
-    previous = memory.find_previous_tail(earlier, ONE_HOUR, now) if earlier else None
+    # a conversation continued within the longest TTL in use is still one (with 1h: within
+    # the hour, its tail may hold a 1h entry)
+    previous = memory.find_previous_tail(earlier, longest_ttl, now) if earlier else None
     stats = memory.anchor(anchor)
     read_through = None
     if previous is not None and now - previous.seen < FIVE_MINUTES:
@@ -289,7 +292,8 @@ class RequestProcessor:
                 tail=settings.tail_policy,
                 one_hour_ok=request.ttl_known and usable.supports_ttl("1h"),
             )
-            observations, anchor = _observe(self.memory, prefix, now)
+            longest = ONE_HOUR if policy.one_hour_ok and policy.ttl != "5m" else FIVE_MINUTES
+            observations, anchor = _observe(self.memory, prefix, now, longest)
             result = plan(prefix, usable, policy, observations, resolution.prices)
             caller_body = params.get("body")
             if result.add:

@@ -226,7 +226,8 @@ def _auto_ttls(
     whole segment at 5m prices whenever a use comes 5-60 minutes after the previous one
     (chance :func:`late_share` per use; an anchor's entry serves its future uses, counted as
     many as its past ones; a tail is weighed against its next turn,
-    :func:`conversation_late_share`). The longest leading run of markers with the best total gets 1h."""
+    :func:`conversation_late_share`). The longest leading run of markers with the best total
+    gets 1h."""
     read, five, hour = _ratios(prices)
     p_anchor = late_share(obs.anchor, obs.gap)
     p_conversation = conversation_late_share(obs.anchor, obs.previous_tail, obs.now)
@@ -244,7 +245,8 @@ def _auto_ttls(
         written = prefix.tokens_through(marker.after) - prefix.tokens_through(
             max(previous, min(read_to, marker.after))
         )
-        running += p_late * (five - read) * segment - (hour - five) * written
+        if written > 0:  # a marker on a live entry writes nothing: its TTL changes nothing
+            running += p_late * (five - read) * segment - (hour - five) * written
         if running > best:
             best_k, best = k, running
         previous = marker.after

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import pytest
 
 from bedrock_cache_hook.bench import trace
-from bedrock_cache_hook.bench.suite import SHAPES, generate
 from bedrock_cache_hook.bench.shapes import Sizes
+from bedrock_cache_hook.bench.suite import SHAPES, generate
 
 SMALL = Sizes(system=(1_200, 2_500), tools=(800, 2_000), step=(100, 400), steps=(5, 8))
 
@@ -34,7 +35,7 @@ def test_every_shape_generates_ordered_calls() -> None:
     for name in SHAPES:
         calls = generate(name, 0, SMALL).calls
         assert len(calls) >= 5, name
-        assert all(a.at <= b.at for a, b in zip(calls, calls[1:], strict=False)), name
+        assert all(a.at <= b.at for a, b in itertools.pairwise(calls)), name
 
 
 @pytest.mark.parametrize(
