@@ -33,6 +33,8 @@ class Sizes:
     step: tuple[int, int] = (500, 5_000)
     question: tuple[int, int] = (300, 3_000)
     answer: tuple[int, int] = (100, 800)
+    #: a document put in the first message
+    document: tuple[int, int] = (15_000, 40_000)
     #: agent steps per session
     steps: tuple[int, int] = (30, 40)
     #: median seconds between an agent's steps (tool and model latency)

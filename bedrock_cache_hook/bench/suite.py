@@ -69,7 +69,7 @@ def _one_shot(low: float, high: float, count: int = 40) -> Generator:
 
 def document(line: Timeline, rng: random.Random, sizes: Sizes) -> None:
     system = build.system(build.log_uniform(rng, 1_500, 3_000), "doc")
-    doc = {"text": build.filler(build.log_uniform(rng, 15_000, 40_000), "document")}
+    doc = {"text": build.filler(build.log_uniform(rng, *sizes.document), "document")}
     for s in range(8):
         first = {"role": "user", "content": [doc, build.user(400, f"d{s}q")["content"][0]]}
         history: list[build.Json] = [first]

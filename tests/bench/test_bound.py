@@ -16,7 +16,13 @@ from bedrock_cache_hook.sim.tokenizer import count_text
 
 SONNET_45 = "us.anthropic.claude-sonnet-4-5-20250929-v1:0"  # 5m + 1h, 1,024 minimum
 SONNET_4 = "us.anthropic.claude-sonnet-4-20250514-v1:0"  # 5m only
-SMALL = Sizes(system=(1_200, 2_500), tools=(800, 2_000), step=(100, 400), steps=(5, 8))
+SMALL = Sizes(
+    system=(1_200, 2_500),
+    tools=(800, 2_000),
+    step=(100, 400),
+    steps=(5, 8),
+    document=(4_000, 8_000),
+)
 
 
 def _request(model: str, tokens: int, seed: str = "a") -> dict[str, object]:
@@ -77,10 +83,9 @@ def test_below_the_model_minimum_nothing_is_cached() -> None:
     assert _units(SONNET_45, trace) == pytest.approx(3.0)
 
 
-@pytest.mark.parametrize("seed", [5, 6])
 @pytest.mark.parametrize("shape", list(SHAPES))
-def test_no_strategy_beats_the_bound(shape: str, seed: int) -> None:
-    trace = generate(shape, seed, SMALL)
+def test_no_strategy_beats_the_bound(shape: str) -> None:
+    trace = generate(shape, 5, SMALL)
     bound = lower_bound(trace).dollars
     for strategy in STRATEGIES:
         run = replay(trace, strategy)
