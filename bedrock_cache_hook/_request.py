@@ -183,7 +183,7 @@ def _observe(
     ends = prefix.message_ends()
     # the request's own end too: an identical re-send reads what the first one wrote
     earlier = [(i, prefix.chain[i]) for i in reversed(ends)]
-    followed = [(i, prefix.chain[i], prefix.chain[i + 1]) for i in reversed(ends[:-1])]
+    followed = [(i, prefix.chain[i], prefix.chain[i + 1]) for i in reversed(_boundaries(prefix))]
     # a conversation continued within the longest TTL in use is still one (with 1h: within
     # the hour, its tail may hold a 1h entry)
     previous = memory.find_previous_tail(earlier, longest_ttl, now) if earlier else None

@@ -363,9 +363,9 @@ def plan(
     _stable_anchors(prefix, spec, obs, mark_anchors, anchor_ttl, consider, notes)
 
     shared = obs.shared_boundary
+    # kept marked in follow-up turns too: their reads then refresh the shared entry
     if (
-        obs.previous_tail is None
-        and shared is not None
+        shared is not None
         and "messages" in spec.sections
         and 0 <= shared < len(prefix.blocks)
         and prefix.blocks[shared].markable

@@ -243,9 +243,10 @@ def test_shared_message_prefix_becomes_an_anchor() -> None:
     p = prefix(system=[300], messages=[*conversation(3, per_block=250)[:-1], ("user", [600])])
     obs = Observations(shared_boundary=4, anchor=AnchorStats(requests=5, continued=0))
     assert placed(p, obs=obs) == [(4, None, "shared-prefix")]
-    # a request that continues an earlier one relies on the tail instead
+    # a request that continues an earlier one keeps the shared anchor marked beside its tail:
+    # its read then refreshes the shared entry, which a new conversation needs later
     cont = Observations(shared_boundary=4, previous_tail=TailHit(4, 0.0, True))
-    assert [r for *_, r in placed(p, obs=cont)] == ["tail"]
+    assert [r for *_, r in placed(p, obs=cont)] == ["shared-prefix", "tail"]
 
 
 def test_memory_reports_the_deepest_shared_boundary() -> None:
