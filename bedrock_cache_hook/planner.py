@@ -67,7 +67,7 @@ DEFAULT_BREAK_EVEN = 0.25 / 0.9
 #: (late gaps, gaps) added to what was observed when estimating the chance of a late reuse
 LATE_PRIOR = (0.1, 0.5)
 #: the same for conversations' continuations (tails)
-CONVERSATION_PRIOR = (0.2, 2.0)
+CONVERSATION_PRIOR = (0.3, 10.0)
 
 
 @dataclass(frozen=True)
@@ -283,19 +283,23 @@ def _order_ttls(prefix: Prefix, planned: list[PlannedMarker]) -> list[PlannedMar
 def large_first_message(prefix: Prefix, spec: ModelSpec) -> tuple[bool, int | None]:
     """(a lone first message big enough to be re-read, the block ending its bulk).
 
-    A lone first user message at least as large as everything in front of it and at least 4x
-    the model minimum (a document, a long transcript) is likely asked about again: it is
-    marked on first sight. When its last block is small next to the rest (the question after
-    the document), the block before it is a shared anchor too: a new question on the same
-    document reads it."""
-    messages = [i for i, b in enumerate(prefix.blocks) if b.section == "messages"]
-    if not messages or any(prefix.blocks[i].path[0] != 0 for i in messages):
+    A first user message at least as large as everything in front of it and at least 4x the
+    model minimum (a document, a long transcript) is likely asked about again. Alone in the
+    request it is marked on first sight (the tail). When its last block is small next to the
+    rest (the question after the document), the block before it is a shared anchor too, in
+    every turn of the conversation: a new question on the same document reads it, and the
+    turns' reads keep it alive."""
+    first_message = [
+        i for i, b in enumerate(prefix.blocks) if b.section == "messages" and b.path[0] == 0
+    ]
+    if not first_message:
         return False, None
-    first, last = messages[0], messages[-1]
+    first, last = first_message[0], first_message[-1]
     head = prefix.tokens_through(first - 1)
     size = prefix.tokens_through(last) - head
     if size < max(head, 4 * spec.min_tokens):
         return False, None
+    lone = last == len(prefix.blocks) - 1
     bulk = None
     for index in range(last - 1, first - 1, -1):
         if prefix.blocks[index].markable:
@@ -303,7 +307,7 @@ def large_first_message(prefix: Prefix, spec: ModelSpec) -> tuple[bool, int | No
             break
     if bulk is not None and prefix.tokens_through(last) - prefix.tokens_through(bulk) > size / 4:
         bulk = None
-    return True, bulk
+    return lone, bulk
 
 
 def _stable_anchors(  # noqa: PLR0917 - one step of plan(), split out for size
@@ -375,7 +379,7 @@ def plan(
     large, bulk = (
         large_first_message(prefix, spec) if "messages" in spec.sections else (False, None)
     )
-    if bulk is not None and not obs.churn and shared is None:
+    if bulk is not None and not obs.churn and bulk != shared:
         consider(bulk, "document-anchor", anchor_ttl)
 
     # past Nova's cap on cached tokens a checkpoint caches nothing: the tail moves back
