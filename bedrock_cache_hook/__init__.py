@@ -12,7 +12,7 @@ from .config import MODES, Settings
 from .errors import BedrockCacheHookError, CacheAuditError, ConfigError
 from .findings import AuditReport, Finding, MarkerInfo
 from .install import install, is_installed, uninstall
-from .ledger import CallRecord, Ledger, ModelSummary, Summary, get_ledger
+from .ledger import CallRecord, Ledger, ModelSummary, ReasonSummary, Summary, get_ledger
 from .usage import Usage
 
 __all__ = [
@@ -28,6 +28,7 @@ __all__ = [
     "MarkerInfo",
     "ModelSpec",
     "ModelSummary",
+    "ReasonSummary",
     "Settings",
     "Summary",
     "Usage",

@@ -9,6 +9,7 @@ runs before any handler on ``before-parameter-build.bedrock-runtime.*``) and ans
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -19,11 +20,15 @@ from ._operations import OPERATIONS, Operation, _error_code
 from ._request import RequestOutcome, RequestProcessor
 from .catalog import cost
 from .config import Settings
+from .diagnosis import Diagnosis, diagnose
+from .diagnosis.cost import miss_cost
 from .errors import CacheAuditError
 from .findings import finding
-from .healing import Feature, caller_body, rejected_feature
+from .healing import Feature, caller_body, names_caching, rejected_feature
 from .ledger import CallRecord, Ledger, classify, get_ledger
 from .usage import NO_USAGE, Usage
+
+NO_DIAGNOSIS = Diagnosis()
 
 SERVICE = "bedrock-runtime"
 CONTEXT_KEY = "bedrock_cache_hook"
@@ -42,6 +47,8 @@ class CallState:
     outcome: RequestOutcome = field(default_factory=RequestOutcome)
     #: (rejection code, feature) once a rejection of what we added was healed by a resend
     healing: tuple[str, Feature] | None = None
+    #: Bedrock refused the request's markers (the caller's, or ours when healing could not)
+    rejected: bool = False
 
 
 class Installation:
@@ -95,11 +102,13 @@ class Installation:
         if not self.active or settings.mode == "off":
             return
         started = time.perf_counter()
+        timestamp = time.time()
         snapshot = dict(params)
         with guarded("request"):
+            operation = OPERATIONS[model.name]
+            raw_model_id = params.get("modelId")
+            model_id = raw_model_id if isinstance(raw_model_id, str) else ""
             try:
-                operation = OPERATIONS[model.name]
-                model_id = params.get("modelId")
                 now = settings.clock() if settings.clock is not None else time.time()
                 outcome = self.processor.process(model.name, params, model, settings, now)
                 if outcome.resolution is None:
@@ -107,15 +116,24 @@ class Installation:
             except CacheAuditError:
                 raise
             except BaseException:
-                # Fail open: the call goes out exactly as the caller made it.
+                # Fail open: the call goes out exactly as the caller made it, and it is
+                # still recorded (marked: the hook could not read the request).
                 params.clear()
                 params.update(snapshot)
+                context[CONTEXT_KEY] = CallState(
+                    installation=self,
+                    operation=operation,
+                    model_id=model_id,
+                    timestamp=timestamp,
+                    started=started,
+                    outcome=_unread_outcome(operation, params),
+                )
                 raise
             context[CONTEXT_KEY] = CallState(
                 installation=self,
                 operation=operation,
-                model_id=model_id if isinstance(model_id, str) else "",
-                timestamp=time.time(),
+                model_id=model_id,
+                timestamp=timestamp,
                 started=started,
                 outcome=outcome,
             )
@@ -162,39 +180,37 @@ class Installation:
     ) -> None:
         with guarded("response"):
             state = self._state(context)
-            if state is None or not isinstance(parsed, dict):
+            if state is None:
                 return
             context.pop(CONTEXT_KEY, None)
-            if state.healing is not None:
-                self._healed(state, http_response, parsed)
-            status_code = getattr(http_response, "status_code", 200)
-            request_id = _request_id(parsed)
-            if not isinstance(status_code, int) or status_code >= 300:
-                error = parsed.get("Error")
-                code = error.get("Code") if isinstance(error, Mapping) else None
-                self._record(
-                    state,
-                    usage=NO_USAGE,
-                    completed=True,
-                    error_code=str(code or status_code),
-                    server_latency_ms=None,
-                    request_id=request_id,
-                )
-                return
+            report = _Reporter(self, state, None)
+            try:
+                self._read_response(state, http_response, parsed, report)
+            except BaseException:
+                # whatever failed, the call keeps its one record (marked as unread)
+                report.unread(True, None)
+                raise
 
-            def report(
-                usage: Usage, completed: bool, error_code: str | None, latency: int | None
-            ) -> None:
-                self._record(
-                    state,
-                    usage=usage,
-                    completed=completed,
-                    error_code=error_code,
-                    server_latency_ms=latency,
-                    request_id=request_id,
-                )
-
-            state.operation.read_response(http_response, parsed, report)
+    def _read_response(
+        self, state: CallState, http_response: Any, parsed: Any, report: _Reporter
+    ) -> None:
+        if not isinstance(parsed, dict):
+            report.unread(True, None)
+            return
+        if state.healing is not None:
+            self._healed(state, http_response, parsed)
+        status_code = getattr(http_response, "status_code", 200)
+        report.request_id = _request_id(parsed)
+        if not isinstance(status_code, int) or status_code >= 300:
+            error = parsed.get("Error")
+            error = error if isinstance(error, Mapping) else {}
+            code = error.get("Code")
+            # the request's own markers refused: the reason the caller sees no cache
+            message = error.get("Message")
+            state.rejected = state.outcome.markers > 0 and names_caching(code, message)
+            report(NO_USAGE, True, str(code or status_code), None)
+            return
+        state.operation.read_response(http_response, parsed, report)
 
     def on_after_call_error(
         self, *, exception: BaseException, context: dict[str, Any], **_: Any
@@ -250,12 +266,14 @@ class Installation:
     ) -> None:
         outcome = state.outcome
         cost_usd, cost_without_cache_usd = _dollars(outcome, usage)
+        status = classify(usage, outcome.markers, failed=error_code is not None)
+        diagnosis = self._diagnose(state, usage, status)
         record = CallRecord(
             operation=state.operation.name,
             model_id=state.model_id,
             timestamp=state.timestamp,
             latency_ms=(time.perf_counter() - state.started) * 1000.0,
-            status=classify(usage, outcome.markers, failed=error_code is not None),
+            status=status,
             input_tokens=usage.input_tokens,
             cache_read_tokens=usage.cache_read_tokens,
             cache_write_tokens=usage.cache_write_tokens,
@@ -273,8 +291,84 @@ class Installation:
             cost_usd=cost_usd,
             cost_without_cache_usd=cost_without_cache_usd,
             healed=state.healing[0] if state.healing is not None else None,
+            miss_reason=diagnosis.reason,
+            miss_detail=diagnosis.detail,
+            missed_read_tokens=diagnosis.missed_read_tokens,
+            miss_cost_usd=miss_cost(
+                usage, diagnosis.missed_read_tokens, lambda u: _dollars(outcome, u)[0]
+            ),
+            plan_notes=outcome.plan_notes,
         )
         self.ledger.append(record)
+
+    def _diagnose(self, state: CallState, usage: Usage, status: str) -> Diagnosis:
+        ticket = state.outcome.ticket
+        healed = state.healing is not None
+        if ticket is None:
+            return Diagnosis("healed") if healed else NO_DIAGNOSIS
+        self.processor.diagnosis.finish(ticket, succeeded=status != "error")
+        if status == "error" and not healed:
+            return Diagnosis("marker_rejected") if state.rejected else NO_DIAGNOSIS
+        return diagnose(
+            ticket,
+            input_tokens=usage.input_tokens,
+            cache_read_tokens=usage.cache_read_tokens,
+            cache_write_tokens=usage.cache_write_tokens,
+            markers=state.outcome.markers,
+            hit=status == "hit",
+            healed=healed,
+        )
+
+
+class _Reporter:
+    """Records one call, once: the usage the response reader found, or (``unread``) none,
+    with a finding saying the hook could not read the response."""
+
+    def __init__(self, installation: Installation, state: CallState, request_id: str | None):
+        self._installation = installation
+        self._state = state
+        self.request_id = request_id
+        self._lock = threading.Lock()
+        self._done = False
+
+    def _claim(self) -> bool:
+        with self._lock:
+            if self._done:
+                return False
+            self._done = True
+            return True
+
+    def __call__(
+        self, usage: Usage, completed: bool, error_code: str | None, latency: int | None
+    ) -> None:
+        if self._claim():
+            self._installation._record(
+                self._state,
+                usage=usage,
+                completed=completed,
+                error_code=error_code,
+                server_latency_ms=latency,
+                request_id=self.request_id,
+            )
+
+    def unread(self, completed: bool, error_code: str | None) -> None:
+        if not self._claim():
+            return
+        self._state.outcome.findings.append(
+            finding(
+                "response-unread",
+                "the hook could not read this response (an internal error, logged once); "
+                "the caller got it unchanged",
+            )
+        )
+        self._installation._record(
+            self._state,
+            usage=NO_USAGE,
+            completed=completed,
+            error_code=error_code,
+            server_latency_ms=None,
+            request_id=self.request_id,
+        )
 
 
 _FEATURES = {
@@ -283,6 +377,24 @@ _FEATURES = {
     "tools": "tool markers",
     "beta": "anthropic_beta flags",
 }
+
+
+def _unread_outcome(operation: Operation, params: Mapping[str, Any]) -> RequestOutcome:
+    """The outcome of a request the hook failed to read: sent untouched, counted if possible."""
+    try:
+        markers = operation.count_markers(params)
+    except Exception:  # the reader that just failed may fail again: count nothing then
+        markers = 0
+    return RequestOutcome(
+        markers=markers,
+        findings=[
+            finding(
+                "request-unread",
+                "the hook could not read this request (an internal error, logged once); it "
+                "was sent exactly as the caller made it",
+            )
+        ],
+    )
 
 
 def _dollars(outcome: RequestOutcome, usage: Usage) -> tuple[float, float]:

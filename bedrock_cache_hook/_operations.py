@@ -26,7 +26,7 @@ import inspect
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from botocore.eventstream import EventStream
 from botocore.response import StreamingBody
@@ -37,8 +37,16 @@ from .dialects import converse, invoke
 from .streams import ObservedEventStream
 from .usage import NO_USAGE, Usage
 
-#: (usage, completed, error_code, server_latency_ms) -> None
-Report = Callable[[Usage, bool, "str | None", "int | None"], None]
+
+class Report(Protocol):
+    """Records the call once: ``report(usage, completed, error_code, server_latency_ms)``,
+    or ``report.unread(completed, error_code)`` when reading the response failed."""
+
+    def __call__(
+        self, usage: Usage, completed: bool, error_code: str | None, latency: int | None, /
+    ) -> None: ...
+
+    def unread(self, completed: bool, error_code: str | None) -> None: ...
 
 
 def _latency(container: Any) -> int | None:
@@ -63,6 +71,21 @@ class Operation:
     name: str
     count_markers: Callable[[Mapping[str, Any]], int]
     read_response: Callable[[Any, dict[str, Any], Report], None]
+
+
+def _unread_on_failure(
+    on_finish: Callable[[bool, BaseException | None], None], report: Report
+) -> Callable[[bool, BaseException | None], None]:
+    """A stream's finish callback that still records the call when reading usage failed."""
+
+    def finish(completed: bool, error: BaseException | None) -> None:
+        try:
+            on_finish(completed, error)
+        except BaseException:
+            report.unread(completed, _error_code(error))
+            raise
+
+    return finish
 
 
 def _converse_response(http_response: Any, parsed: dict[str, Any], report: Report) -> None:
@@ -94,7 +117,9 @@ def _converse_stream_response(http_response: Any, parsed: dict[str, Any], report
     def on_finish(completed: bool, error: BaseException | None) -> None:
         report(seen["usage"], completed, _error_code(error), seen["latency"])
 
-    parsed["stream"] = ObservedEventStream(stream, on_event, on_finish)
+    stream_finish = _unread_on_failure(on_finish, report)
+
+    parsed["stream"] = ObservedEventStream(stream, on_event, stream_finish)
 
 
 def _sync_body(body: Any) -> bool:
@@ -123,7 +148,11 @@ def _invoke_response(http_response: Any, parsed: dict[str, Any], report: Report)
         return
 
     def on_finish(data: bytes | None, completed: bool, error: BaseException | None) -> None:
-        found = usage_parsers.from_invoke_body(data) if data is not None and completed else None
+        try:
+            found = usage_parsers.from_invoke_body(data) if data is not None and completed else None
+        except BaseException:
+            report.unread(completed, _error_code(error))
+            raise
         report(found or fallback, completed, _error_code(error), latency)
 
     parsed["body"] = ObservedStreamingBody(body, on_finish)
@@ -155,7 +184,7 @@ def _invoke_stream_response(http_response: Any, parsed: dict[str, Any], report: 
     def on_finish(completed: bool, error: BaseException | None) -> None:
         report(seen.result(), completed, _error_code(error), seen.latency_ms)
 
-    parsed["body"] = ObservedEventStream(stream, on_event, on_finish)
+    parsed["body"] = ObservedEventStream(stream, on_event, _unread_on_failure(on_finish, report))
 
 
 OPERATIONS: dict[str, Operation] = {

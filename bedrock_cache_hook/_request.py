@@ -24,11 +24,12 @@ import botocore.session
 
 from .catalog import ModelSpec, Resolution, resolve
 from .config import Settings
+from .diagnosis import DiagnosisMemory, Ticket, fingerprint
 from .dialects import converse
 from .dialects.body import encode
 from .dialects.invoke import InvokeRequest
 from .errors import CacheAuditError
-from .findings import AuditReport, Finding, MarkerInfo, check
+from .findings import AuditReport, Finding, MarkerInfo, check, finding
 from .healing import Added, Rejections
 from .memory import PrefixMemory
 from .planner import FIVE_MINUTES, ONE_HOUR, Observations, PlannedMarker, Policy, plan
@@ -49,6 +50,10 @@ class RequestOutcome:
     write_ttl: str = "5m"
     #: what the hook added, so that a rejection of it can be healed
     added: Added = field(default_factory=Added)
+    #: the request as the miss diagnosis saw it (None when it could not be read)
+    ticket: Ticket | None = None
+    #: the planner's reason for each marker it did not place
+    plan_notes: tuple[str, ...] = ()
 
 
 class WireRequest(Protocol):
@@ -70,6 +75,16 @@ class WireRequest(Protocol):
     ) -> tuple[Prefix, list[str]]: ...
 
     def apply(self, prefix: Prefix, markers: Sequence[PlannedMarker]) -> None: ...
+
+    def applied(
+        self,
+        prefix: Prefix,
+        locations: list[str],
+        markers: Sequence[PlannedMarker],
+        cache: dict[int, Block],
+    ) -> tuple[Prefix, list[str]]:
+        """The prefix and marker locations after :meth:`apply` added ``markers``."""
+        ...
 
     def finish(self, spec: ModelSpec, prefix: Prefix) -> bool:
         """After planning: add what the markers need besides themselves; True if anything."""
@@ -105,6 +120,15 @@ class ConverseRequest:
         self.params.update(changes)
         self.changes.update(changes)
         self.inserted = converse.inserted(prefix, markers)
+
+    def applied(
+        self,
+        prefix: Prefix,
+        locations: list[str],
+        markers: Sequence[PlannedMarker],
+        cache: dict[int, Block],
+    ) -> tuple[Prefix, list[str]]:
+        return converse.with_markers(prefix, locations, markers)
 
     def finish(self, spec: ModelSpec, prefix: Prefix) -> bool:
         return False
@@ -212,6 +236,7 @@ def _observe(
 class RequestProcessor:
     def __init__(self) -> None:
         self.memory = PrefixMemory()
+        self.diagnosis = DiagnosisMemory()
         self.rejections = Rejections()
         self._logged: set[tuple[str, str | None, str]] = set()
         self._lock = threading.Lock()
@@ -279,6 +304,7 @@ class RequestProcessor:
         blocks: dict[int, Block] = {}
         prefix, locations = request.parse(spec, blocks)
         added = Added()
+        plan_notes: tuple[str, ...] = ()
         # what Bedrock refused for this model id is never sent again by this installation
         usable = self.rejections.restrict(model_id, spec) if spec is not None else None
         if (
@@ -295,11 +321,12 @@ class RequestProcessor:
             longest = ONE_HOUR if policy.one_hour_ok and policy.ttl != "5m" else FIVE_MINUTES
             observations, anchor = _observe(self.memory, prefix, now, longest)
             result = plan(prefix, usable, policy, observations, resolution.prices)
+            plan_notes = result.notes
             caller_body = params.get("body")
             if result.add:
                 request.apply(prefix, result.add)
                 added = _added(request, prefix, result.add, caller_body)
-                prefix, locations = request.parse(spec, blocks)
+                prefix, locations = request.applied(prefix, locations, result.add, blocks)
             if request.finish(usable, prefix):
                 added = dataclasses.replace(added, betas=True, invoke=True, caller_body=caller_body)
             request.commit(params)
@@ -313,6 +340,14 @@ class RequestProcessor:
                 outer=_outer(prefix),
             )
         findings, _ = audit_request(request, prefix, resolution, locations)
+        ticket = self._diagnose(
+            request=request,
+            prefix=prefix,
+            resolution=resolution,
+            settings=settings,
+            findings=findings,
+            now=now,
+        )
         outcome = RequestOutcome(
             resolution=resolution,
             markers=len(prefix.markers),
@@ -322,9 +357,47 @@ class RequestProcessor:
             if prefix.markers and all(m.ttl == "1h" for m in prefix.markers)
             else "5m",
             added=added,
+            ticket=ticket,
+            plan_notes=plan_notes,
         )
         self._report(settings, model_id, findings)
         return outcome
+
+    def _diagnose(
+        self,
+        *,
+        request: WireRequest,
+        prefix: Prefix,
+        resolution: Resolution,
+        settings: Settings,
+        findings: list[Finding],
+        now: float,
+    ) -> Ticket | None:
+        """Register the request with the miss diagnosis (same prefix, no second read); warn
+        once per workload section that churns."""
+        if not request.readable or not prefix.blocks:
+            return None
+        spec = resolution.spec
+        model = resolution.ref.base_id or resolution.ref.raw
+        minimum = spec.min_tokens if spec is not None else 0
+        lookback = spec.lookback_blocks if spec is not None else 0
+        self.diagnosis.configure(settings.diagnosis_capacity, settings.diagnosis_max_age)
+        ticket = self.diagnosis.begin(fingerprint(prefix, model, minimum, lookback), now)
+        churn = ticket.churn
+        if churn is not None:
+            where = f"{churn.section}[{churn.index}]"
+            logger.warning(
+                "bedrock_cache_hook: %s changes on most calls of this workload (first "
+                "difference at %s, model %s): its cache is written and never read; move the "
+                "changing part after the last cache marker",
+                churn.section,
+                where,
+                model,
+            )
+            if settings.mode == "audit":
+                message = f"{churn.section} changes on most calls of this workload"
+                findings.append(finding("prefix-churn", message, where))
+        return ticket
 
     def _report(self, settings: Settings, model_id: str, findings: list[Finding]) -> None:
         if settings.mode == "strict":

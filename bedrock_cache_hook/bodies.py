@@ -1,11 +1,13 @@
 """Observe an InvokeModel response body while the caller reads it, changing nothing.
 
 :class:`ObservedStreamingBody` is a botocore ``StreamingBody`` (so ``isinstance`` keeps
-working) whose raw stream is a tee over the original body: ``read()``, ``read(n)``,
+working) whose raw stream is a tee over the original body's raw stream: ``read()``, ``read(n)``,
 ``readinto``, ``iter_chunks()``, ``iter_lines()``, iteration, ``readlines()`` and ``with
-body as f`` (``f`` is the tee) all pass every byte through, as read, in order; content-length
-checks and errors are the original's. A copy of what passes is kept (bounded by
-``MAX_BUFFER``) so the usage can be parsed once the caller has read it all.
+body as f`` (``f`` is the tee, standing where the raw stream would) all pass every byte
+through, as read, in order; content-length checks and errors are botocore's own, exactly as
+without the hook (``with body as f: f.read()`` does no length check, in either case). A
+copy of what passes is kept (bounded by ``MAX_BUFFER``) so the usage can be parsed once the
+caller has read it all.
 
 The finish callback runs exactly once, with the bytes seen (None past the bound):
 
@@ -36,22 +38,31 @@ BodyFinish = Callable[[bytes | None, bool, BaseException | None], None]
 
 
 class _Tee:
-    """The raw stream of an :class:`ObservedStreamingBody`: the original body, copied."""
+    """The raw stream of an :class:`ObservedStreamingBody`: the original body's own raw
+    stream (urllib3's response), copied as it passes.
 
-    def __init__(self, inner: Any, on_finish: BodyFinish) -> None:
+    ``with body as f`` hands the caller this object, exactly where botocore would hand the
+    raw stream: reads through it are the raw stream's (no content-length check), as without
+    the hook. While :class:`ObservedStreamingBody` reads through it (``hold``), the end of
+    the data is only noted: the body's own content-length check decides the outcome.
+    """
+
+    def __init__(self, inner: Any, length: int | None, on_finish: BodyFinish) -> None:
         self._inner = inner
         self._on_finish = on_finish
         self._buffer: bytearray | None = bytearray()
-        self._length = _content_length(inner)
+        self._length = length
         self._amount = 0
         self._lock = threading.Lock()
+        self.hold = 0
+        self.ended = False
         #: [finished], shared with the finalizer, which must not reference the tee itself
         self._flag = [False]
         # Runs when the tee is collected: it lives as long as the body and any ``with`` target.
         self._finalizer = weakref.finalize(self, _abandon, on_finish, self._flag)
         self._finalizer.atexit = False
 
-    def _finish(self, completed: bool, error: BaseException | None = None) -> None:
+    def finish(self, completed: bool, error: BaseException | None = None) -> None:
         with self._lock:
             if self._flag[0]:
                 return
@@ -61,6 +72,11 @@ class _Tee:
         self._buffer = None
         with guarded("body finish"):
             self._on_finish(bytes(buffer) if buffer is not None else None, completed, error)
+
+    def release(self) -> None:
+        """After a read through the body: finish if the data ended and nothing failed."""
+        if self.ended and not self.hold:
+            self.finish(True)
 
     def _feed(self, data: bytes | bytearray | memoryview, end: bool) -> None:
         size = len(data)
@@ -73,50 +89,57 @@ class _Tee:
                 buffer += data
         length = self._length
         if end or (length is not None and size and self._amount >= length):
-            self._finish(True)
+            self.ended = True
+            self.release()
+
+    def _failed(self, exc: BaseException) -> None:
+        self.finish(False, exc)
 
     def read(self, amt: int | None = None) -> bytes:
         try:
             chunk: bytes = self._inner.read(amt)
         except BaseException as exc:
-            self._finish(False, exc)
+            self._failed(exc)
             raise
         self._feed(chunk, amt is None or amt < 0 or (not chunk and amt > 0))
         return chunk
 
     def readinto(self, b: Any) -> int:
         try:
-            if hasattr(self._inner, "readinto"):
-                count: int = self._inner.readinto(b)
-            else:  # botocore releases before StreamingBody.readinto
-                data = self._inner.read(len(b))
-                count = len(data)
-                b[:count] = data
+            count: int = self._inner.readinto(b)
         except BaseException as exc:
-            self._finish(False, exc)
+            self._failed(exc)
             raise
         self._feed(memoryview(b)[:count], count == 0 and len(b) > 0)
         return count
 
-    def readlines(self) -> list[bytes]:
-        return self.read().splitlines(keepends=True)
+    def readlines(self, hint: int = -1) -> list[bytes]:
+        try:
+            lines: list[bytes] = self._inner.readlines(hint)
+        except BaseException as exc:
+            self._failed(exc)
+            raise
+        for line in lines:
+            self._feed(line, False)
+        if hint is None or hint <= 0:
+            self._feed(b"", True)
+        return lines
 
     def __iter__(self) -> Iterator[bytes]:
-        return iter(self.readlines())
-
-    def readable(self) -> bool:
-        return True
-
-    def tell(self) -> int:
-        return self._amount
+        try:
+            for line in self._inner:
+                self._feed(line, False)
+                yield line
+        except GeneratorExit:
+            raise
+        except BaseException as exc:
+            self._failed(exc)
+            raise
+        self._feed(b"", True)
 
     def close(self) -> None:
-        self._finish(False)
+        self.finish(False)
         self._inner.close()
-
-    @property
-    def closed(self) -> bool:
-        return bool(getattr(self._inner, "closed", False))
 
     def __enter__(self) -> _Tee:
         return self
@@ -125,11 +148,10 @@ class _Tee:
         self.close()
 
     def __getattr__(self, name: str) -> Any:
-        # Anything else (urllib3 details a caller may reach for) comes from the original's
-        # own raw stream, as botocore's ``with body as f`` would have given it.
+        # Anything else (tell, closed, readable, urllib3 details) is the raw stream's own.
         if name.startswith("_"):
             raise AttributeError(name)
-        return getattr(getattr(self._inner, "_raw_stream", self._inner), name)
+        return getattr(self._inner, name)
 
 
 def _abandon(on_finish: BodyFinish, flag: list[bool]) -> None:
@@ -149,11 +171,45 @@ def _content_length(body: Any) -> int | None:
 
 
 class ObservedStreamingBody(StreamingBody):  # type: ignore[misc]
-    """A ``StreamingBody`` reading through a tee over the original one."""
+    """A ``StreamingBody`` over the original body's raw stream, teed.
+
+    Every method is botocore's own (content-length checks and error translation included),
+    reading from the tee instead of the raw stream; ``read`` and ``readinto`` only let the
+    tee know whether the read ended well.
+    """
 
     def __init__(self, inner: Any, on_finish: BodyFinish) -> None:
-        super().__init__(_Tee(inner, on_finish), getattr(inner, "_content_length", None))
+        length = getattr(inner, "_content_length", None)
+        raw = getattr(inner, "_raw_stream", inner)
+        self._bch_tee = _Tee(raw, _content_length(inner), on_finish)
+        super().__init__(self._bch_tee, length)
         self._bch_inner = inner
+
+    def read(self, amt: int | None = None) -> bytes:
+        tee = self._bch_tee
+        tee.hold += 1
+        try:
+            chunk: bytes = super().read(amt)
+        except BaseException as exc:
+            tee.hold -= 1
+            tee.finish(False, exc)
+            raise
+        tee.hold -= 1
+        tee.release()
+        return chunk
+
+    def readinto(self, b: Any) -> int:
+        tee = self._bch_tee
+        tee.hold += 1
+        try:
+            count: int = super().readinto(b)
+        except BaseException as exc:
+            tee.hold -= 1
+            tee.finish(False, exc)
+            raise
+        tee.hold -= 1
+        tee.release()
+        return count
 
     def set_socket_timeout(self, timeout: float) -> None:
         self._bch_inner.set_socket_timeout(timeout)

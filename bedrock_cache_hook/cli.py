@@ -9,6 +9,9 @@ from collections.abc import Sequence
 from ._version import __version__
 from .bench.command import add_bench_command
 from .catalog.command import add_models_command
+from .commands.audit import add_audit_command
+from .commands.doctor import add_doctor_command
+from .commands.report import add_report_command
 from .demo.command import add_demo_command
 from .sim.command import add_serve_command
 
@@ -25,6 +28,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     add_bench_command(commands)
     add_demo_command(commands)
+    add_audit_command(commands)
+    add_report_command(commands)
+    add_doctor_command(commands)
     add_models_command(commands)
     add_serve_command(commands)
     return parser

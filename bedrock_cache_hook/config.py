@@ -7,6 +7,7 @@ Raise at configuration time, warn at request time: a bad setting is a ``ConfigEr
 from __future__ import annotations
 
 import dataclasses
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, get_args
@@ -16,7 +17,7 @@ from .errors import ConfigError
 from .export.emf import namespace_problem
 from .ledger import Ledger
 
-__all__ = ["MODES", "Mode", "Settings"]
+__all__ = ["MAX_COUNT", "MODES", "Mode", "Settings"]
 
 Mode = Literal["inject", "audit", "strict", "off"]
 MODES: tuple[str, ...] = get_args(Mode)
@@ -48,11 +49,18 @@ def _check_nested_mapping(name: str, value: object) -> None:
         raise ConfigError(f"{name} must map model ids to mappings of fields, got {value!r}")
 
 
+#: the largest count setting Python can hold in a bounded container (``sys.maxsize``)
+MAX_COUNT = sys.maxsize
+
+
 def _check_positive_int(name: str, value: object, optional: bool = False) -> None:
     if optional and value is None:
         return
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ConfigError(f"{name} must be a positive integer, got {value!r}")
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_COUNT:
+        shown = value if not isinstance(value, int) or value.bit_length() < 128 else "a huge int"
+        raise ConfigError(
+            f"{name} must be a positive integer no larger than {MAX_COUNT}, got {shown!r}"
+        )
 
 
 def _check_optional_str(name: str, value: object) -> None:
@@ -81,6 +89,8 @@ class Settings:
     jsonl_path: append one JSON line per record to this file.
     log_level: level for the ``bedrock_cache_hook`` logger (e.g. ``"INFO"``).
     clock: time source for what the planner learns (defaults to ``time.time``).
+    diagnosis_capacity / diagnosis_max_age: how many fingerprints, marked prefixes and
+        workloads the miss diagnosis keeps (each table), and for how many seconds.
     """
 
     mode: Mode = "inject"
@@ -100,6 +110,8 @@ class Settings:
     #: seconds since the epoch, for what the planner learns about gaps and TTLs; the
     #: simulator's virtual clock in demos and tests (``time.time`` when None)
     clock: Callable[[], float] | None = field(default=None, compare=False)
+    diagnosis_capacity: int = 10_000
+    diagnosis_max_age: int = 3 * 3600
 
     def __post_init__(self) -> None:
         _check_choice("mode", self.mode, MODES)
@@ -110,6 +122,8 @@ class Settings:
         _check_nested_mapping("price_overrides", self.price_overrides)
         _check_positive_int("ledger_capacity", self.ledger_capacity, optional=True)
         _check_positive_int("emf_every", self.emf_every)
+        _check_positive_int("diagnosis_capacity", self.diagnosis_capacity)
+        _check_positive_int("diagnosis_max_age", self.diagnosis_max_age)
         if not isinstance(self.emf, bool):
             raise ConfigError(f"emf must be True or False, got {self.emf!r}")
         if not isinstance(self.emf_namespace, str):

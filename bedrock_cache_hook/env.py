@@ -16,7 +16,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .config import MODES, TAIL_POLICIES, TTL_POLICIES
+from .catalog import validate_overrides
+from .config import MAX_COUNT, MODES, TAIL_POLICIES, TTL_POLICIES
 from .errors import ConfigError
 from .export.emf import namespace_problem
 
@@ -67,9 +68,14 @@ def _boolean(name: str, value: str) -> bool:
 
 
 def _positive_int(name: str, value: str) -> int:
-    if not (value.isascii() and value.isdigit()) or int(value) < 1:
+    if not (value.isascii() and value.isdigit()) or len(value) > 30:
         raise ConfigError(f"{name}={_quote(value)} is not a positive integer")
-    return int(value)
+    number = int(value)
+    if not 1 <= number <= MAX_COUNT:
+        raise ConfigError(
+            f"{name}={_quote(value)} is not a positive integer no larger than {MAX_COUNT}"
+        )
+    return number
 
 
 def _listing(choices: tuple[str, ...]) -> str:
@@ -101,6 +107,23 @@ def _json_object(values_ok: Callable[[Any], bool], expected: str) -> Parser:
             raise ConfigError(f"{name} is not valid JSON: expected {expected}") from None
         if not isinstance(loaded, dict) or not all(values_ok(v) for v in loaded.values()):
             raise ConfigError(f"{name} must be {expected}")
+        return loaded
+
+    return parse
+
+
+def _overrides(setting: str) -> Parser:
+    """A JSON object of objects, every field checked here so that an error names the
+    variable, not the ``install()`` keyword the user never wrote."""
+    shape = _json_object(lambda v: isinstance(v, dict), "a JSON object of objects")
+
+    def parse(name: str, value: str) -> dict[str, Any]:
+        loaded: dict[str, Any] = shape(name, value)
+        model, price = (loaded, {}) if setting == "model_overrides" else ({}, loaded)
+        try:
+            validate_overrides(model, price, names={setting: name})
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from None
         return loaded
 
     return parse
@@ -155,7 +178,7 @@ ENV_SETTINGS: tuple[EnvSetting, ...] = (
         "model overrides",
         "BEDROCK_CACHE_HOOK_MODEL_OVERRIDES",
         "model_overrides",
-        _json_object(lambda v: isinstance(v, dict), "a JSON object of objects"),
+        _overrides("model_overrides"),
         "`{}`",
         'JSON: `{"<model id>": {"min_tokens": 2048}}`',
     ),
@@ -163,7 +186,7 @@ ENV_SETTINGS: tuple[EnvSetting, ...] = (
         "price overrides",
         "BEDROCK_CACHE_HOOK_PRICE_OVERRIDES",
         "price_overrides",
-        _json_object(lambda v: isinstance(v, dict), "a JSON object of objects"),
+        _overrides("price_overrides"),
         "`{}`",
         'JSON: `{"<model id>": {"input": 3.0}}` (USD per 1M tokens)',
     ),
@@ -183,6 +206,22 @@ ENV_SETTINGS: tuple[EnvSetting, ...] = (
         _namespace,
         "`BedrockCacheHook`",
         "CloudWatch namespace",
+    ),
+    EnvSetting(
+        "miss diagnosis memory: entries per table",
+        "BEDROCK_CACHE_HOOK_DIAGNOSIS_CAPACITY",
+        "diagnosis_capacity",
+        _positive_int,
+        "10000",
+        "positive integer",
+    ),
+    EnvSetting(
+        "miss diagnosis memory: age limit",
+        "BEDROCK_CACHE_HOOK_DIAGNOSIS_MAX_AGE",
+        "diagnosis_max_age",
+        _positive_int,
+        "10800",
+        "seconds (positive integer)",
     ),
     EnvSetting(
         "EMF flush interval (outside Lambda)",

@@ -63,6 +63,11 @@ RULES: dict[str, tuple[Severity, str]] = {
         "BEDROCK_CACHE_HOOK_MODEL_ALIASES",
     ),
     "unknown-model": ("warning", "map it with model_aliases, or describe it with model_overrides"),
+    "prefix-churn": (
+        "warning",
+        "move the part that changes on every call (a timestamp, an id) after the last cache "
+        "marker, or into the messages",
+    ),
     "healed": (
         "warning",
         "nothing to do: the hook stopped adding what Bedrock refused; report the model id so "
@@ -76,6 +81,19 @@ RULES: dict[str, tuple[Severity, str]] = {
     "no-stable-anchor": ("warning", "mark the end of system (and tools) too, not only the tail"),
     "prefix-below-minimum": ("info", "nothing to do: the whole prompt is under the model minimum"),
     "top-level-cache-control": ("error", "remove top-level cache_control; mark blocks instead"),
+    "request-unread": (
+        "warning",
+        "nothing to do: the request went out untouched; please report the internal error",
+    ),
+    "response-unread": (
+        "warning",
+        "nothing to do: the caller got the response unchanged; please report the internal error",
+    ),
+    "body-not-rewritable": (
+        "warning",
+        "send plain JSON (no duplicate keys, no NaN/Infinity, numbers as Python writes "
+        "them) so markers can be added without changing anything else",
+    ),
     "body-unreadable": (
         "warning",
         "pass the body as bytes, str or a seekable file so it can be checked and marked",

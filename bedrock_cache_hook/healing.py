@@ -28,7 +28,14 @@ from typing import Any, Literal
 
 from .catalog import ModelSpec
 
-__all__ = ["HEALABLE_CODES", "Added", "Rejections", "caller_body", "rejected_feature"]
+__all__ = [
+    "HEALABLE_CODES",
+    "Added",
+    "Rejections",
+    "caller_body",
+    "names_caching",
+    "rejected_feature",
+]
 
 Feature = Literal["caching", "ttl-1h", "tools", "beta"]
 
@@ -59,6 +66,13 @@ class Added:
     @property
     def anything(self) -> bool:
         return self.markers > 0 or self.betas
+
+
+def names_caching(code: Any, message: Any) -> bool:
+    """Whether an error is Bedrock refusing something about caching (markers, TTLs, betas)."""
+    return (
+        code in HEALABLE_CODES and isinstance(message, str) and bool(_NAMES_CACHING.search(message))
+    )
 
 
 def rejected_feature(code: Any, message: Any, added: Added) -> Feature | None:

@@ -13,6 +13,7 @@ The most specific install wins on a given session or client: it replaces ours th
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sys
@@ -71,9 +72,9 @@ def _configure_ledger(owner: Installation, settings: Settings | None) -> None:
     """Apply the ledger capacity and (re)attach the exporters an installation asks for."""
     source = owner.settings if settings is None else settings
     ledger = get_ledger() if source.ledger is None else source.ledger
+    configure_exporters(owner, settings, ledger)
     if settings is not None and settings.ledger_capacity is not None:
         ledger.set_capacity(settings.ledger_capacity)
-    configure_exporters(owner, settings, ledger)
 
 
 def install(target: Any = None, *, mode: str | None = None, **settings: Any) -> None:
@@ -89,9 +90,9 @@ def install(target: Any = None, *, mode: str | None = None, **settings: Any) -> 
     # explicit keywords > BEDROCK_CACHE_HOOK* variables > defaults; a bad variable raises here
     merged = env.resolve(explicit, os.environ)
     config = Settings.build(merged.pop("mode", "inject"), merged)
-    if config.log_level is not None:
-        logging.getLogger("bedrock_cache_hook").setLevel(config.log_level)
     if config.mode == "off":
+        if config.log_level is not None:
+            logging.getLogger("bedrock_cache_hook").setLevel(config.log_level)
         uninstall(target)
         if target is not None:
             # "off" for one session or client also silences the process-wide handlers there.
@@ -100,24 +101,53 @@ def install(target: Any = None, *, mode: str | None = None, **settings: Any) -> 
         return
     with _lock:
         if target is None:
-            _process.settings = config
-            _process.active = True
-            _configure_ledger(_process, config)
+            _switch_on(_process, config, None)
+            return
+        key, emitter = _resolve(target)
+        installation = _targeted.get(key)
+        created = installation is None
+        if installation is None:
+            installation = Installation(config)
+        try:
+            _switch_on(installation, config, emitter)
+        except BaseException:
+            if created:
+                with contextlib.suppress(Exception):
+                    installation.detach(emitter)
+            raise
+        _targeted[key] = installation
+
+
+def _switch_on(installation: Installation, config: Settings, emitter: Any) -> None:
+    """Configure and activate ``installation`` (on ``emitter``, or process-wide when None);
+    all or nothing: on any error its settings, switch, ledger and exporters are as before."""
+    previous_settings, previous_active = installation.settings, installation.active
+    ledger = get_ledger() if config.ledger is None else config.ledger
+    previous_capacity = ledger.capacity
+    try:
+        _configure_ledger(installation, config)
+        if emitter is None:
             if not _initializer["registered"]:
                 botocore.register_initializer(_process_initializer)
                 _initializer["registered"] = True
             default = _boto3_default_session()
             if default is not None:
-                _process.attach(default)
-            return
-        key, emitter = _resolve(target)
-        installation = _targeted.get(key)
-        if installation is None:
-            installation = _targeted[key] = Installation(config)
+                installation.attach(default)
+        else:
+            installation.attach(emitter)
         installation.settings = config
         installation.active = True
-        _configure_ledger(installation, config)
-        installation.attach(emitter)
+    except BaseException:
+        installation.settings, installation.active = previous_settings, previous_active
+        with contextlib.suppress(Exception):
+            ledger.set_capacity(previous_capacity)
+            _configure_ledger(installation, previous_settings if previous_active else None)
+        if emitter is None and not previous_active and _initializer["registered"]:
+            botocore.unregister_initializer(_process_initializer)
+            _initializer["registered"] = False
+        raise
+    if config.log_level is not None:
+        logging.getLogger("bedrock_cache_hook").setLevel(config.log_level)
 
 
 def uninstall(target: Any = None) -> None:

@@ -7,6 +7,7 @@ Records hold counts, ids and hashes only: never prompt or response text.
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections import deque
 from collections.abc import Callable
@@ -15,7 +16,16 @@ from typing import Literal
 
 from .usage import Usage
 
-__all__ = ["CallRecord", "Ledger", "ModelSummary", "Status", "Summary", "classify", "get_ledger"]
+__all__ = [
+    "CallRecord",
+    "Ledger",
+    "ModelSummary",
+    "ReasonSummary",
+    "Status",
+    "Summary",
+    "classify",
+    "get_ledger",
+]
 
 Status = Literal["hit", "partial", "miss", "uncached", "error"]
 
@@ -76,10 +86,30 @@ class CallRecord:
     #: the rejection code when Bedrock refused what the hook added and the caller's own
     #: request was sent instead (self-healing); None otherwise
     healed: str | None = None
+    #: why the call read less than its prefix could have (``diagnosis.MISS_REASONS``); None
+    #: on a hit and whenever nothing was missed
+    miss_reason: str | None = None
+    #: ttl_expired: seconds since the entry was last written or read; tools_changed /
+    #: system_changed: the first differing block; messages_changed: the first differing message
+    miss_detail: float | None = None
+    #: what a hit would have read (Bedrock tokens), and what missing it cost over a hit
+    missed_read_tokens: int = 0
+    miss_cost_usd: float = 0.0
+    #: the planner's reason for each marker it did not place ("tail-below-minimum", ...)
+    plan_notes: tuple[str, ...] = ()
 
     @property
     def total_input_tokens(self) -> int:
         return self.input_tokens + self.cache_read_tokens + self.cache_write_tokens
+
+
+@dataclass(frozen=True)
+class ReasonSummary:
+    """The calls that missed for one reason: how many, what they did not read, what it cost."""
+
+    calls: int = 0
+    missed_read_tokens: int = 0
+    miss_cost_usd: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -96,10 +126,17 @@ class ModelSummary:
     output_tokens: int = 0
     cost_usd: float = 0.0
     cost_without_cache_usd: float = 0.0
+    #: miss reason -> its calls, missed tokens and dollars (``CallRecord.miss_reason``)
+    by_reason: dict[str, ReasonSummary] = field(default_factory=dict)
 
     @property
     def total_input_tokens(self) -> int:
         return self.input_tokens + self.cache_read_tokens + self.cache_write_tokens
+
+    @property
+    def miss_cost_usd(self) -> float:
+        """What every miss cost over a hit, all reasons together."""
+        return sum(r.miss_cost_usd for r in self.by_reason.values())
 
     @property
     def savings_usd(self) -> float:
@@ -139,6 +176,8 @@ class _Totals:
         self.counts: dict[str, int] = dict.fromkeys(_COUNTED, 0)
         self.cost_usd = 0.0
         self.cost_without_cache_usd = 0.0
+        #: reason -> [calls, missed tokens, dollars]
+        self.reasons: dict[str, list[float]] = {}
 
     def add(self, record: CallRecord) -> None:
         counts = self.counts
@@ -150,12 +189,22 @@ class _Totals:
         counts["output_tokens"] += record.output_tokens
         self.cost_usd += record.cost_usd
         self.cost_without_cache_usd += record.cost_without_cache_usd
+        if record.miss_reason is not None:
+            totals = self.reasons.setdefault(record.miss_reason, [0, 0, 0.0])
+            totals[0] += 1
+            totals[1] += record.missed_read_tokens
+            totals[2] += record.miss_cost_usd
 
     def freeze(self) -> ModelSummary:
+        by_reason = {
+            reason: ReasonSummary(int(calls), int(tokens), dollars)
+            for reason, (calls, tokens, dollars) in sorted(self.reasons.items())
+        }
         return ModelSummary(
             **self.counts,
             cost_usd=self.cost_usd,
             cost_without_cache_usd=self.cost_without_cache_usd,
+            by_reason=by_reason,
         )
 
 
@@ -175,8 +224,15 @@ class Ledger:
 
     @staticmethod
     def _check_capacity(capacity: int) -> None:
-        if isinstance(capacity, bool) or not isinstance(capacity, int) or capacity < 1:
-            raise ValueError(f"ledger capacity must be a positive integer, got {capacity!r}")
+        if (
+            isinstance(capacity, bool)
+            or not isinstance(capacity, int)
+            or not 1 <= capacity <= sys.maxsize
+        ):
+            raise ValueError(
+                f"ledger capacity must be a positive integer no larger than {sys.maxsize}, "
+                f"got {capacity!r}"
+            )
 
     @property
     def capacity(self) -> int:

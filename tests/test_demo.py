@@ -45,6 +45,10 @@ def test_the_ledger_explains_each_call(result) -> None:  # type: ignore[no-untyp
     assert fan_out.injected == 4  # tools, system, tail and the previous tail
     paused = next(r for r in rows if r.paused_s > 300)
     assert paused.status == "miss" and paused.read == 0  # entries expired during the pause
+    assert paused.reason == f"ttl_expired {paused.paused_s:.0f}s"
+    assert rows[0].reason == "cold"
+    assert all(r.reason is None for r in rows if r.status == "hit")
+    assert all(r.reason is None for r in result.without.rows)
     after = rows[paused.index]  # the call after the pause reads again
     assert after.status == "hit"
     assert all(r.markers <= 4 for r in rows)

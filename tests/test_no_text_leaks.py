@@ -16,6 +16,7 @@ import pytest
 
 import bedrock_cache_hook as bch
 from bedrock_cache_hook import _guard
+from bedrock_cache_hook.cli import main
 from bedrock_cache_hook.export import flush
 from bedrock_cache_hook.sim import Simulator
 from tests.support import SONNET_45, converse_response, json_response, prose, respond_with
@@ -133,6 +134,14 @@ def test_nothing_the_hook_emits_contains_request_or_response_text(
     respond_with(other, lambda r: json_response(converse_response(text=REPLY_CANARY)))
     call(lambda: other.converse(**request(extra_turns=1)))
 
+    # a system prompt that changes on every call: the churn warning and the miss reasons
+    for minute in range(10):
+        churning = request()
+        churning["system"] = [
+            {"text": f"{PROMPT_CANARY} 2026-11-21T10:{minute:02d}:00Z " + prose(2500)}
+        ]
+        call(lambda churning=churning: client.converse(**churning))
+
     # an internal error whose message quotes the request, in production (fail-open) mode
     _guard.set_reraise(False)
 
@@ -152,9 +161,24 @@ def test_nothing_the_hook_emits_contains_request_or_response_text(
         r.getMessage() for r in caplog.records if r.name.startswith("bedrock_cache_hook")
     )
     assert_clean(ours, repr(records), written(), capsys.readouterr().out)
+    # the commands that read ledgers and requests print no text either
+    request_file = tmp_path / "request.json"
+    request_file.write_text(json.dumps(request(extra_turns=1)))
+    for argv in (
+        ["report", str(jsonl), "--by", "reason"],
+        ["report", str(jsonl), "--json"],
+        ["audit", str(request_file)],
+        ["audit", str(request_file), "--json"],
+    ):
+        main(argv)
+        printed = capsys.readouterr()
+        assert_clean(printed.out, printed.err)
     if mode != "strict":  # strict refuses these unmarked requests before anything is sent
         assert len(records) >= 6
         assert written().count("\n") >= 6  # the exporters did receive the records
         assert "internal error" in ours  # the broken parser was exercised
     if mode == "audit":
         assert "no-marker" in ours  # findings about these requests were logged
+    if mode != "strict":
+        assert "changes on most calls" in ours  # the churn warning was exercised
+        assert any(r.miss_reason for r in records)

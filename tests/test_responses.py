@@ -303,7 +303,17 @@ def test_failing_internal_does_not_change_the_callers_call(
         # the observer failed, the stream still ended: recorded as not seen to completion
         assert [r.completed for r in bch.get_ledger().records()] == [False] * 3
     else:
-        assert bch.get_ledger().records() == []
+        # whichever side failed, each call still has its one record, and it says so
+        records = bch.get_ledger().records()
+        assert len(records) == 3
+        code = "response-unread" if where == "response" else "request-unread"
+        for record in records:
+            assert [f.code for f in record.findings] == [code]  # type: ignore[attr-defined]
+            if where == "response":
+                assert record.input_tokens == 0 and record.injected > 0
+            else:
+                assert record.injected == 0
+                assert record.input_tokens == USAGE["inputTokens"]
 
 
 def test_stream_dropped_without_iterating_is_still_recorded_once() -> None:

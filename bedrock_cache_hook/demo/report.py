@@ -11,7 +11,7 @@ from .runner import CallRow, DemoResult, RunResult
 
 _HEADER = (
     f"{'#':>2}  {'step':<44} {'op':<6} {'status':<8} {'read':>7} {'write':>7} "
-    f"{'uncached':>8} {'markers':>8} {'TTFT ms':>8} {'$':>8}"
+    f"{'uncached':>8} {'markers':>8} {'TTFT ms':>8} {'$':>8}  why it missed"
 )
 
 
@@ -30,6 +30,7 @@ def _row(row: CallRow) -> str:
     return (
         f"{row.index:>2}  {label:<44} {op:<6} {row.status:<8} {row.read:>7,} {row.write:>7,} "
         f"{row.uncached:>8,} {markers:>8} {row.first_token_ms:>8,} {row.cost_usd:>8.4f}"
+        f"  {row.reason or '-'}"
     )
 
 

@@ -35,6 +35,20 @@ class CallRow:
     first_token_ms: int
     cost_usd: float
     paused_s: float
+    #: the ledger's miss reason with its detail ("cold", "ttl_expired 360s"); None on a hit
+    #: and in the run without the hook
+    reason: str | None = None
+
+
+def reason_text(record: CallRecord | None) -> str | None:
+    if record is None or record.miss_reason is None:
+        return None
+    detail = record.miss_detail
+    if detail is None:
+        return record.miss_reason
+    if record.miss_reason == "ttl_expired":
+        return f"ttl_expired {detail:.0f}s"
+    return f"{record.miss_reason} @{detail:.0f}"
 
 
 @dataclass(frozen=True)
@@ -150,6 +164,7 @@ def _run(name: str, hooked: bool, progress: Progress | None, model_id: str) -> R
                     log.output_tokens,
                 ),
                 paused_s=step.pause_before,
+                reason=reason_text(record),
             )
             rows.append(row)
             if progress is not None:

@@ -32,11 +32,12 @@ from ..prefix import (
     dynamic_kind,
     location,
 )
+from ..shape import identity, structured
 from ..tokens import document_tokens, image_tokens, json_tokens, text_tokens
 from . import betas
 from .body import canonical, decode_base64, utf8
 
-__all__ = ["apply", "count_markers", "findings", "parse"]
+__all__ = ["apply", "count_markers", "findings", "parse", "with_markers"]
 
 MARKER_KEY = "cache_control"
 _THINKING = frozenset(("thinking", "redacted_thinking"))
@@ -62,7 +63,7 @@ def _text_of(element: Any) -> str:
     return text if isinstance(text, str) else ""
 
 
-def _tokens(kind: str, block: Mapping[str, Any], encoded: str) -> int:
+def _tokens(kind: str, block: Mapping[str, Any], json_length: int) -> int:
     if kind == "text" and isinstance(block.get("text"), str):
         return text_tokens(block["text"])
     if kind == "thinking" and isinstance(block.get("thinking"), str):
@@ -85,11 +86,11 @@ def _tokens(kind: str, block: Mapping[str, Any], encoded: str) -> int:
             return text_tokens(content)
         if isinstance(content, list):
             return 1 + sum(
-                _tokens(str(item.get("type")), item, canonical(item))
+                _tokens(str(item.get("type")), item, structured(item, False, canonical)[1])
                 for item in content
                 if isinstance(item, Mapping)
             )
-    return json_tokens(len(encoded))
+    return json_tokens(json_length)
 
 
 def _problems(control: Any, kind: str, empty_text: bool) -> tuple[str, ...]:
@@ -140,8 +141,13 @@ class _Reader:
             text = block.get("text") if kind == "text" else None
         else:  # malformed (a string or number inside a list): counted, never marked
             kind, text, block = "malformed", None, {}
-        prefix = b"t" if isinstance(text, str) else b"j"
-        encoded = text if isinstance(text, str) else canonical(block or element)
+        scan = section != "messages"  # per-call values matter only before the first marker
+        if isinstance(text, str):
+            content_digest = identity("t", role, salt, text)
+            length, dynamic = len(text), dynamic_kind(text) if scan else None
+        else:
+            h, length, dynamic = structured(block or element, scan, canonical)
+            content_digest = identity("j", role, salt, h)
         markable = (
             (self.spec is None or section in self.spec.sections)
             and kind not in _THINKING
@@ -152,10 +158,10 @@ class _Reader:
             section,
             path,
             kind,
-            _tokens(kind, block, encoded),
-            digest(prefix + utf8(role or "") + salt + utf8(encoded)),
+            _tokens(kind, block, length),
+            content_digest,
             markable,
-            dynamic_kind(encoded) if section != "messages" else None,
+            dynamic,
             role,
         )
 
@@ -285,6 +291,26 @@ def apply(
             messages[m] = message
         out["messages"] = messages
     return out
+
+
+def with_markers(
+    prefix: Prefix, locations: Sequence[str], markers: Sequence[PlannedMarker]
+) -> tuple[Prefix, list[str]]:
+    """The prefix and marker locations of the body after :func:`apply` added ``markers``,
+    without reading it again: ``cache_control`` goes inside the block it caches, so blocks
+    keep their places (a string ``system`` / ``content`` becomes its one-block list)."""
+    placed: list[tuple[tuple[int, int], Marker, str]] = [
+        ((marker.after, 1), marker, where)
+        for marker, where in zip(prefix.markers, locations, strict=True)
+    ]
+    for planned in markers:
+        block = prefix.blocks[planned.after]
+        ttl = _ttl(control(planned.ttl))
+        new = Marker(block.section, block.path, planned.after, ttl)
+        placed.append(((planned.after, 0), new, location(block.section, block.path, "tools")))
+    placed.sort(key=lambda item: item[0])
+    remarked = prefix.remarked(tuple(marker for _, marker, _ in placed), prefix.blocks)
+    return remarked, [where for _, _, where in placed]
 
 
 def findings(body: Mapping[str, Any], spec: ModelSpec | None, prefix: Prefix) -> list[Finding]:

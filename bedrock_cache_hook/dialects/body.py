@@ -10,7 +10,8 @@ rules:
   the caller gets the ``body-unreadable`` finding where caching matters;
 - anything else (``None``, a dict, ...): not read; botocore's own validation speaks to it.
 
-A body is re-serialized (compact JSON, UTF-8, non-ASCII kept as is) only when a marker or a
+A body is re-serialized (in the caller's own layout when it is one of :data:`STYLES`, else
+compact JSON; UTF-8, non-ASCII kept as is) only when a marker or a
 beta was added; otherwise the caller's object goes out untouched, byte for byte.
 """
 
@@ -19,11 +20,12 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 __all__ = [
     "BodyRead",
+    "botocore_accepts",
     "canonical",
     "decode_base64",
     "encode",
@@ -38,13 +40,28 @@ NOT_JSON = "body-not-json"
 
 
 class BodyRead:
-    """What reading a body gave: the JSON object, or the reason there is none."""
+    """What reading a body gave: the JSON object, or the reason there is none.
 
-    __slots__ = ("data", "problem")
+    ``rewritable``: re-serializing ``data`` (:func:`encode`) gives the caller's body back
+    with nothing changed but what the hook adds: UTF-8 without a BOM, no duplicate keys, no
+    ``NaN``/``Infinity``, every number written as Python writes it. Otherwise the body is
+    read for the audit only and sent untouched (``body-not-rewritable``).
+    """
 
-    def __init__(self, data: dict[str, Any] | None, problem: str | None) -> None:
+    __slots__ = ("data", "problem", "rewritable", "style")
+
+    def __init__(
+        self,
+        data: dict[str, Any] | None,
+        problem: str | None,
+        rewritable: bool = False,
+        style: str = "compact",
+    ) -> None:
         self.data = data
         self.problem = problem
+        self.rewritable = rewritable
+        #: how the caller's JSON was written (:data:`STYLES`), kept when it is re-written
+        self.style = style
 
 
 def peek(body: Any) -> bytes | str | None:
@@ -74,29 +91,123 @@ def peek(body: Any) -> bytes | str | None:
     return None
 
 
+def botocore_accepts(body: Any) -> bool:
+    """Whether botocore itself would send this ``body`` (its blob validation and UTF-8
+    serialization of a ``str``): a body it refuses must stay refused, so it is not read."""
+    if isinstance(body, str):
+        try:
+            body.encode("utf-8")
+        except UnicodeEncodeError:
+            return False
+        return True
+    return isinstance(body, bytes | bytearray) or hasattr(body, "read")
+
+
+class _Faithful:
+    """JSON decoding hooks noting anything a re-serialization would not give back."""
+
+    __slots__ = ("ok",)
+
+    def __init__(self) -> None:
+        self.ok = True
+
+    def pairs(self, pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        out = dict(pairs)
+        if len(out) != len(pairs):
+            self.ok = False  # duplicate keys: a round trip would keep only the last
+        return out
+
+    def number(self, text: str) -> float:
+        value = float(text)
+        if repr(value) != text:
+            self.ok = False  # 1E5, 1.50, 1e400: written back differently
+        return value
+
+    def integer(self, text: str) -> int:
+        value = int(text)
+        if text.startswith("-0"):
+            self.ok = False  # -0 is written back as 0
+        return value
+
+    def constant(self, text: str) -> float:
+        self.ok = False  # NaN / Infinity: not JSON, kept only as the caller sent them
+        return float(text)
+
+
+#: the ways bodies are commonly written: ``json.dumps(body)`` and compact JSON. A body that
+#: one of them writes back exactly is faithful by construction (no duplicate keys, numbers
+#: as Python writes them), which C-speed ``json.loads`` + ``json.dumps`` prove at once; only
+#: other bodies take the slower hooked decoder
+STYLES: dict[str, dict[str, Any]] = {
+    "default": {"allow_nan": False},
+    "compact": {"separators": (",", ":"), "ensure_ascii": False, "allow_nan": False},
+    "compact-ascii": {"separators": (",", ":"), "allow_nan": False},
+}
+
+
+def _style(data: Any, text: str) -> str | None:
+    for name, options in STYLES.items():
+        try:
+            if json.dumps(data, **options) == text:
+                return name
+        except (ValueError, RecursionError):  # NaN / Infinity, or nested too deep
+            return None
+    return None
+
+
 def read_body(body: Any) -> BodyRead:
     """Read an InvokeModel ``body`` into a JSON object, leaving the caller's object as found."""
-    if body is None:
+    if body is None or not botocore_accepts(body):
         return BodyRead(None, None)
     raw = peek(body)
     if raw is None:
         return BodyRead(None, UNREADABLE if callable(getattr(body, "read", None)) else NOT_JSON)
+    faithful = _Faithful()
+    text: str | bytes = raw
+    if isinstance(raw, bytes):
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            faithful.ok = False  # UTF-16/32 JSON is still read for the audit
+        else:
+            if text.startswith("\ufeff"):
+                faithful.ok = False
+    elif not isinstance(body, str):
+        faithful.ok = False  # a file-like object returning text: left to botocore
+    if faithful.ok and isinstance(text, str):
+        try:
+            fast = json.loads(text)
+        except (ValueError, RecursionError):
+            return BodyRead(None, NOT_JSON)
+        if not isinstance(fast, dict):
+            return BodyRead(None, NOT_JSON)
+        style = _style(fast, text)
+        if style is not None:
+            return BodyRead(fast, None, True, style)
     try:
-        data = json.loads(raw)
+        data = json.loads(
+            text,
+            object_pairs_hook=faithful.pairs,
+            parse_float=faithful.number,
+            parse_int=faithful.integer,
+            parse_constant=faithful.constant,
+        )
     except (ValueError, UnicodeDecodeError, RecursionError):
         return BodyRead(None, NOT_JSON)
     if not isinstance(data, dict):
         return BodyRead(None, NOT_JSON)
-    return BodyRead(data, None)
+    return BodyRead(data, None, faithful.ok)
 
 
-def encode(data: Mapping[str, Any]) -> bytes:
-    """The compact wire form of a body we changed (UTF-8; a string holding a lone surrogate,
-    which UTF-8 cannot carry, keeps the ``\\uXXXX`` escape it arrived as)."""
+def encode(data: Mapping[str, Any], style: str = "compact") -> bytes:
+    """The wire form of a body we changed, written as the caller wrote it (:data:`STYLES`;
+    UTF-8; a string holding a lone surrogate, which UTF-8 cannot carry, keeps the
+    ``\\uXXXX`` escape it arrived as)."""
+    options = STYLES.get(style, STYLES["compact"])
     try:
-        return json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+        return json.dumps(data, **options).encode("utf-8")
     except UnicodeEncodeError:
-        return json.dumps(data, separators=(",", ":")).encode("ascii")
+        return json.dumps(data, **{**options, "ensure_ascii": True}).encode("ascii")
 
 
 def utf8(text: str) -> bytes:
@@ -104,9 +215,46 @@ def utf8(text: str) -> bytes:
     return text.encode("utf-8", "surrogatepass")
 
 
-def canonical(value: Any) -> str:
-    """Stable compact JSON for hashing and size estimates (keys sorted)."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
+def canonical(value: Any, default: Callable[[Any], str] = str) -> str:
+    """Stable compact JSON for hashing and size estimates (keys sorted); a value nested
+    deeper than Python's recursion allows (tool schemas 500 levels deep) gets an iterative
+    rendering of the same content instead."""
+    try:
+        return json.dumps(value, sort_keys=True, separators=(",", ":"), default=default)
+    except RecursionError:
+        return _deep_canonical(value, default)
+
+
+class _Text(str):
+    """A piece of output already rendered (on :func:`_deep_canonical`'s stack)."""
+
+
+def _deep_canonical(value: Any, default: Callable[[Any], str]) -> str:
+    parts: list[str] = []
+    stack: list[Any] = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, _Text):
+            parts.append(item)
+        elif isinstance(item, Mapping):
+            entries = sorted(item.items(), key=lambda entry: str(entry[0]))
+            stack.append(_Text("}"))
+            for i, (key, child) in reversed(list(enumerate(entries))):
+                stack.append(child)
+                stack.append(_Text(("," if i else "") + json.dumps(str(key)) + ":"))
+            stack.append(_Text("{"))
+        elif isinstance(item, list | tuple):
+            stack.append(_Text("]"))
+            for i, child in reversed(list(enumerate(item))):
+                stack.append(child)
+                if i:
+                    stack.append(_Text(","))
+            stack.append(_Text("["))
+        elif item is None or isinstance(item, str | int | float | bool):
+            parts.append(json.dumps(item))
+        else:
+            parts.append(json.dumps(default(item)))
+    return "".join(parts)
 
 
 def decode_base64(data: Any, limit: int | None = None) -> bytes | None:

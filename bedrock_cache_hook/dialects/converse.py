@@ -8,7 +8,7 @@ lists and dicts are never modified at any depth.
 
 from __future__ import annotations
 
-import json
+import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -24,7 +24,9 @@ from ..prefix import (
     dynamic_kind,
     location,
 )
+from ..shape import identity, structured
 from ..tokens import document_tokens, image_tokens, json_tokens, text_tokens
+from .body import canonical, utf8
 
 MARKER_KEY = "cachePoint"
 
@@ -43,7 +45,7 @@ def _bytes_default(value: Any) -> str:
 
 
 def _json(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=_bytes_default)
+    return canonical(value, _bytes_default)
 
 
 def _source_bytes(source: Any) -> bytes | None:
@@ -54,7 +56,7 @@ def _source_bytes(source: Any) -> bytes | None:
     return None
 
 
-def _block_tokens(kind: str, body: Any, encoded: str) -> int:
+def _block_tokens(kind: str, body: Any, json_length: int) -> int:
     if kind == "text" and isinstance(body, str):
         return text_tokens(body)
     if kind == "image" and isinstance(body, Mapping):
@@ -70,11 +72,15 @@ def _block_tokens(kind: str, body: Any, encoded: str) -> int:
             return text_tokens(reasoning["text"])
     if kind == "toolResult" and isinstance(body, Mapping):
         return sum(
-            _block_tokens(next(iter(item), ""), next(iter(item.values()), None), _json(item))
+            _block_tokens(
+                next(iter(item), ""),
+                next(iter(item.values()), None),
+                structured(item, False, _json)[1],
+            )
             for item in _list(body.get("content"))
             if isinstance(item, Mapping) and item
         )
-    return json_tokens(len(encoded))
+    return json_tokens(json_length)
 
 
 def _marker_problems(element: Mapping[str, Any]) -> tuple[str, ...]:
@@ -140,23 +146,23 @@ class _Reader:
             return
         kind = next(iter(element), "") if isinstance(element, Mapping) and element else "unknown"
         body = element.get(kind) if isinstance(element, Mapping) else None
+        scan = section != "messages"  # per-call values matter only before the first marker
         if kind == "text" and isinstance(body, str):
-            encoded = body
-            content_digest = digest(b"t" + (role or "").encode() + salt + body.encode())
+            content_digest = identity("t", role, salt, body)
+            length, dynamic = len(body), dynamic_kind(body) if scan else None
         else:
-            encoded = _json(element)
-            content_digest = digest(b"j" + (role or "").encode() + salt + encoded.encode())
+            h, length, dynamic = structured(element, scan, _json)
+            content_digest = identity("j", role, salt, h)
         markable = self.section_ok(section)
         if kind == "reasoningContent":
             markable, kind = False, "reasoning"
         elif kind == "document" and not (isinstance(body, Mapping) and body.get("format") == "pdf"):
             markable = False
-        dynamic = dynamic_kind(encoded) if section != "messages" else None
         block = Block(
             section,
             path,
             kind,
-            _block_tokens(kind if kind != "reasoning" else "reasoningContent", body, encoded),
+            _block_tokens(kind if kind != "reasoning" else "reasoningContent", body, length),
             content_digest,
             markable,
             dynamic,
@@ -180,7 +186,7 @@ class _Reader:
 
 def message_salt(params: Mapping[str, Any]) -> bytes:
     parts = [_json(params.get(key)) for key in _MESSAGE_SALT_KEYS if params.get(key) is not None]
-    return digest("|".join(parts).encode()) if parts else b""
+    return digest(utf8("|".join(parts))) if parts else b""
 
 
 def parse(
@@ -278,6 +284,53 @@ def inserted(
         for key, positions in groups.items()
         for k, position in enumerate(sorted(positions))
     )
+
+
+def _list_key(marker_or_block: Marker | Block) -> tuple[Section, int]:
+    """The wire list an element sits in: tools, system, or one message's content."""
+    path = marker_or_block.path
+    return marker_or_block.section, (path[0] if marker_or_block.section == "messages" else -1)
+
+
+def with_markers(
+    prefix: Prefix, locations: Sequence[str], markers: Sequence[PlannedMarker]
+) -> tuple[Prefix, list[str]]:
+    """The prefix and marker locations of the request after :func:`apply` added ``markers``,
+    without reading it again: the blocks are the same; markers already there move down by
+    the inserts before them, and each new one sits right after its block."""
+    inserts: dict[tuple[Section, int], list[int]] = {}
+    for planned in markers:
+        block = prefix.blocks[planned.after]
+        inserts.setdefault(_list_key(block), []).append(block.path[-1])
+    for positions in inserts.values():
+        positions.sort()
+    placed: list[tuple[tuple[int, int], Marker, str]] = []
+    for marker, where in zip(prefix.markers, locations, strict=True):
+        key = _list_key(marker)
+        index = marker.path[-1]
+        shift = sum(1 for p in inserts.get(key, ()) if p < index)
+        path = (*marker.path[:-1], index + shift)
+        suffix = ".toolResult" if where.endswith(".toolResult") else ""
+        moved = Marker(marker.section, path, marker.after, marker.ttl, marker.problems)
+        placed.append(((marker.after, 1), moved, location(marker.section, path) + suffix))
+    for planned in markers:
+        block = prefix.blocks[planned.after]
+        position = block.path[-1]
+        shift = sum(1 for p in inserts[_list_key(block)] if p < position)
+        path = (*block.path[:-1], position + 1 + shift)
+        new = Marker(block.section, path, planned.after, planned.ttl)
+        placed.append(((planned.after, 0), new, location(block.section, path)))
+    placed.sort(key=lambda item: item[0])
+    blocks = list(prefix.blocks)
+    for i, block in enumerate(blocks):
+        before = inserts.get(_list_key(block))
+        if before:
+            index = block.path[-1]
+            shift = sum(1 for p in before if p < index)
+            if shift:
+                blocks[i] = dataclasses.replace(block, path=(*block.path[:-1], index + shift))
+    remarked = prefix.remarked(tuple(marker for _, marker, _ in placed), tuple(blocks))
+    return remarked, [where for _, _, where in placed]
 
 
 def features(operation_model: Any) -> tuple[bool, bool]:

@@ -70,8 +70,11 @@ class InvokeRequest:
 
     def __init__(self, params: Mapping[str, Any], spec: ModelSpec | None) -> None:
         read = read_body(params.get("body"))
+        self.spec = spec
         self.problem = read.problem
         self.data: dict[str, Any] | None = read.data
+        self.rewritable = read.rewritable
+        self.style = read.style
         self.dialect = choose(read.data, spec) if read.data is not None else None
         self.changed = False
 
@@ -81,7 +84,7 @@ class InvokeRequest:
 
     @property
     def injectable(self) -> bool:
-        return self.dialect is not None
+        return self.dialect is not None and self.rewritable
 
     def parse(
         self, spec: ModelSpec | None, cache: dict[int, Block] | None = None
@@ -89,6 +92,19 @@ class InvokeRequest:
         if self.dialect is None or self.data is None:
             return _EMPTY, []
         return self.dialect.parse(self.data, spec, cache)
+
+    def applied(
+        self,
+        prefix: Prefix,
+        locations: list[str],
+        markers: Sequence[PlannedMarker],
+        cache: dict[int, Block],
+    ) -> tuple[Prefix, list[str]]:
+        """Anthropic: derived from the one read (markers sit inside their blocks); Nova:
+        read back from the re-written body."""
+        if self.dialect is ANTHROPIC:
+            return anthropic.with_markers(prefix, locations, markers)
+        return self.parse(self.spec, cache)
 
     def apply(self, prefix: Prefix, markers: Sequence[PlannedMarker]) -> None:
         if self.dialect is not None and self.data is not None and markers:
@@ -111,14 +127,24 @@ class InvokeRequest:
         out: list[Finding] = []
         if self.problem is not None and (spec is None or spec.caching):
             out.append(finding(self.problem, _PROBLEMS[self.problem], "body"))
+        if self.dialect is not None and not self.rewritable and (spec is None or spec.caching):
+            out.append(
+                finding(
+                    "body-not-rewritable",
+                    "re-writing this body would change more than the cache markers (duplicate "
+                    "keys, NaN/Infinity, numbers or an encoding JSON writes differently): it "
+                    "was checked but sent untouched",
+                    "body",
+                )
+            )
         if self.dialect is ANTHROPIC and self.data is not None:
             out.extend(anthropic.findings(self.data, spec, prefix))
         return out
 
     def commit(self, params: dict[str, Any]) -> None:
         """Write the changed body into the (fresh, top-level) params dict."""
-        if self.changed and self.data is not None:
-            params["body"] = encode(self.data)
+        if self.changed and self.rewritable and self.data is not None:
+            params["body"] = encode(self.data, self.style)
 
 
 def count_markers(params: Mapping[str, Any]) -> int:

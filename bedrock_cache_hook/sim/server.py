@@ -11,17 +11,22 @@ Request logging is off: the server never prints anything about the requests it s
 
 from __future__ import annotations
 
+import logging
 import socket
+import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
 
+from .._guard import text_free_traceback
 from .engine import Engine, WireRequest
 from .responses import WireResponse
 
 __all__ = ["SimServer"]
+
+logger = logging.getLogger("bedrock_cache_hook.sim")
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -76,13 +81,31 @@ class _Handler(BaseHTTPRequestHandler):
         """Silent: request lines name models and paths, and nobody asked for them."""
 
 
+class _Server(ThreadingHTTPServer):
+    """A client that resets or drops its connection is an ordinary event, not a crash: no
+    traceback on stderr (socketserver's default); anything else is logged without text."""
+
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        error = sys.exc_info()[1]
+        if isinstance(error, ConnectionError | TimeoutError):
+            return
+        if error is not None:
+            logger.error(
+                "the simulator's server failed on a connection (%s); traceback, message "
+                "omitted:\n%s",
+                type(error).__qualname__,
+                text_free_traceback(error),
+            )
+
+
 class SimServer:
     """A running loopback server; ``close()`` (or leaving the ``with`` block) stops it."""
 
     def __init__(self, engine: Engine, host: str = "127.0.0.1", port: int = 0) -> None:
         handler = type("SimHandler", (_Handler,), {"engine": engine})
-        self._httpd = ThreadingHTTPServer((host, port), handler)
-        self._httpd.daemon_threads = True
+        self._httpd = _Server((host, port), handler)
         self.host = host
         self.port = int(self._httpd.server_address[1])
         self._thread = threading.Thread(

@@ -74,8 +74,16 @@ def count_text(text: str) -> int:
 
 
 def compact_json(value: Any) -> str:
-    """The compact JSON text a structured value is tokenized (and identified) by."""
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    """The compact JSON text a structured value is tokenized (and identified) by.
+
+    A string holding a lone surrogate (a legal JSON escape, which UTF-8 cannot carry) keeps
+    its escape, as Bedrock reads it: the request is answered like any other."""
+    text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(value, separators=(",", ":"))
+    return text
 
 
 def count_json(value: Any) -> int:

@@ -245,14 +245,42 @@ class TestBodyReading:
     def test_forms(self) -> None:
         data = {"a": "é"}
         raw = json.dumps(data, ensure_ascii=False).encode()
-        for form in (raw, raw.decode(), bytearray(raw), memoryview(raw), io.BytesIO(raw)):
-            assert body.read_body(form).data == data
-        assert body.read_body(io.StringIO(raw.decode())).data == data
+        for form in (raw, raw.decode(), bytearray(raw), io.BytesIO(raw)):
+            read = body.read_body(form)
+            assert read.data == data
+            assert read.rewritable
+        text_stream = body.read_body(io.StringIO(raw.decode()))
+        assert text_stream.data == data
+        assert not text_stream.rewritable  # botocore's business, not ours to turn into bytes
+
+    def test_forms_botocore_refuses_are_not_read(self) -> None:
+        # botocore rejects these before sending; reading them could make them sendable
+        raw = b'{"a": 1}'
+        lone_surrogate_text = '{"a": "\ud800"}'  # botocore cannot encode it as UTF-8
+        for form in (memoryview(raw), 42, {"a": 1}, lone_surrogate_text):
+            read = body.read_body(form)
+            assert (read.data, read.problem) == (None, None)
+
+    def test_rewritable_only_when_a_round_trip_changes_nothing(self) -> None:
+        for raw in (
+            b'{"max_tokens": 1, "max_tokens": 2}',
+            b'{"t": NaN}',
+            b'{"t": 1E5}',
+            b'{"t": 0.50}',
+            b'{"t": -0}',
+            b'{"t": 1e400}',
+            b"\xef\xbb\xbf{}",
+            '{"a": 1}'.encode("utf-16"),
+        ):
+            read = body.read_body(raw)
+            assert not read.rewritable, raw
+        for raw in (b'{"t": 0.5, "n": -3, "s": "\\ud800", "x": 1e-07}', b' { "a" : [ ] } '):
+            assert body.read_body(raw).rewritable, raw
 
     def test_problems(self) -> None:
         assert body.read_body(b"[1, 2]").problem == "body-not-json"
         assert body.read_body(b"\xff\xfe").problem == "body-not-json"
-        assert body.read_body(42).problem == "body-not-json"
+        assert body.read_body(42).problem is None  # botocore's validation speaks to it
         assert body.read_body(None).problem is None
 
     def test_position_is_restored_even_when_reading_fails(self) -> None:

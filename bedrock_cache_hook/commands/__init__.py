@@ -1,0 +1,1 @@
+"""The ``audit``, ``report`` and ``doctor`` subcommands (``bedrock-cache-hook --help``)."""

@@ -1,0 +1,119 @@
+"""A request's fingerprint: keyed hashes and counts of its prefix, never text.
+
+Built from the same :class:`~..prefix.Prefix` the planner works on (no second read of the
+request): its block digests and hash chain, keyed with a secret drawn once per process, so a
+fingerprint cannot be matched against a guessed prompt outside this process. None is ever
+exported: records carry only the reason, an index and token counts.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from ..dialects.body import utf8
+from ..prefix import Prefix
+
+__all__ = ["Fingerprint", "fingerprint"]
+
+_KEY = secrets.token_bytes(32)
+
+
+def keyed(*parts: bytes) -> bytes:
+    h = hashlib.blake2b(key=_KEY, digest_size=16)
+    for part in parts:
+        h.update(len(part).to_bytes(4, "big"))
+        h.update(part)
+    return h.digest()
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    """What the diagnosis compares between requests of one workload."""
+
+    model: str
+    tools: tuple[bytes, ...]
+    system: tuple[bytes, ...]
+    #: per message, the prefix hash chain through its end (so equal up to the first change)
+    messages: tuple[bytes, ...]
+    #: (model + chain hash, block index, estimated tokens) at every marker position as sent
+    marks: tuple[tuple[bytes, int, int], ...]
+    #: the TTL each mark asks for, in the same order
+    mark_ttls: tuple[str, ...]
+    #: (model + chain hash, block index, estimated tokens) at every section and message end
+    ends: tuple[tuple[bytes, int, int], ...]
+    estimated_tokens: int
+    #: the model's minimum for a checkpoint (0 when unknown)
+    min_tokens: int
+    #: blocks a checkpoint looks back for an earlier entry
+    lookback: int
+
+    @functools.cached_property
+    def tool_set(self) -> bytes:
+        """The tools regardless of order: finds the workload when only the order changed."""
+        return keyed(b"tool-set", *sorted(self.tools))
+
+    @functools.cached_property
+    def workload(self) -> bytes:
+        """Requests of one stable workload: same model, same tool set, same system layout."""
+        return keyed(utf8(self.model), self.tool_set, len(self.system).to_bytes(4, "big"))
+
+    @property
+    def longest_mark_tokens(self) -> int:
+        return max((tokens for _, _, tokens in self.marks), default=0)
+
+    def shared_tokens(self, other: Fingerprint) -> int:
+        """Estimated tokens of the longest section or message end both requests contain."""
+        theirs = {h for h, _, _ in other.ends}
+        return max((tokens for h, _, tokens in self.ends if h in theirs), default=0)
+
+
+def fingerprint(prefix: Prefix, model: str, min_tokens: int, lookback: int) -> Fingerprint:
+    """The request's fingerprint from its prefix: block digests (keyed per process, see
+    :func:`~..prefix.digest`) and the prefix's hash chain, never a second read."""
+    blocks, chain, cumulative = prefix.blocks, prefix.chain, prefix.cumulative
+    model_key = utf8(model)
+    tools: list[bytes] = []
+    system: list[bytes] = []
+    messages: list[bytes] = []
+    ends: list[tuple[bytes, int, int]] = []
+    last = len(blocks) - 1
+    for i, block in enumerate(blocks):
+        section = block.section
+        if section == "tools":
+            tools.append(block.digest)
+        elif section == "system":
+            system.append(block.digest)
+        nxt = blocks[i + 1] if i < last else None
+        if (
+            nxt is None
+            or nxt.section != section
+            or (section == "messages" and nxt.path[0] != block.path[0])
+        ):
+            if section == "messages":
+                messages.append(chain[i])  # the chain through this message: its history
+            ends.append((model_key + chain[i], i, cumulative[i]))
+    marks: list[tuple[bytes, int, int]] = []
+    ttls: list[str] = []
+    seen: set[int] = set()
+    for marker in prefix.markers:
+        at = marker.after
+        if at < 0 or at in seen:
+            continue
+        seen.add(at)
+        marks.append((model_key + chain[at], at, cumulative[at]))
+        ttls.append(marker.ttl or "5m")
+    return Fingerprint(
+        model=model,
+        tools=tuple(tools),
+        system=tuple(system),
+        messages=tuple(messages),
+        marks=tuple(marks),
+        mark_ttls=tuple(ttls),
+        ends=tuple(ends),
+        estimated_tokens=prefix.total_tokens,
+        min_tokens=min_tokens,
+        lookback=lookback,
+    )

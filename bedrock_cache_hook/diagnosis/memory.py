@@ -1,0 +1,239 @@
+"""What the diagnosis remembers across calls: fingerprints, marked prefixes, churn counters.
+
+Bounded (``capacity`` entries per table, entries older than ``max_age`` seconds ignored and
+dropped) and thread-safe. Keyed hashes and counts only (:mod:`.fingerprint`).
+
+- marks: every prefix a request marked (keyed chain hash at the marker), with when it was last
+  written or read, its TTL, and whether the request that wrote it had responded yet;
+- recent fingerprints, indexed by tool set, system and first message, to find the earlier
+  request most like a new one (the one it "should" have shared a cache with);
+- workloads (same model, tool set and system layout): how often a section's value is new.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict, deque
+from dataclasses import dataclass, field
+
+from .fingerprint import Fingerprint, keyed
+
+__all__ = ["Churn", "DiagnosisMemory", "SeenMark", "Ticket"]
+
+DEFAULT_CAPACITY = 10_000
+#: long enough to tell an expired 1h entry from a prefix never seen
+DEFAULT_MAX_AGE = 3 * 3600.0
+#: calls of a workload before churn is judged, and the share of new values that is churn
+CHURN_CALLS = 5
+CHURN_SHARE = 0.8
+_CANDIDATES_PER_KEY = 8
+_SEEN_VALUES = 256
+
+
+@dataclass
+class _Mark:
+    index: int
+    tokens: int
+    last_seen: float
+    ttl: str
+    writer: int
+    responded: bool
+
+
+@dataclass(frozen=True)
+class SeenMark:
+    """The longest prefix of a new request that an earlier request had marked."""
+
+    index: int
+    tokens: int
+    last_seen: float
+    ttl: str
+    responded: bool
+
+
+@dataclass(frozen=True)
+class Churn:
+    """A section whose value is new on most calls of a stable workload (warned once)."""
+
+    section: str
+    index: int
+
+
+@dataclass(frozen=True)
+class Ticket:
+    seq: int
+    fingerprint: Fingerprint
+    now: float
+    seen: SeenMark | None
+    previous: Fingerprint | None
+    churn: Churn | None
+
+
+@dataclass
+class _Workload:
+    last: Fingerprint | None = None
+    seen: dict[str, set[bytes]] = field(default_factory=lambda: {"tools": set(), "system": set()})
+    window: deque[tuple[bool, bool]] = field(default_factory=lambda: deque(maxlen=10))
+    warned: set[str] = field(default_factory=set)
+
+
+def _first_difference(a: tuple[bytes, ...], b: tuple[bytes, ...]) -> int:
+    if a == b:
+        return len(a)
+    for i, (x, y) in enumerate(zip(a, b, strict=False)):
+        if x != y:
+            return i
+    return min(len(a), len(b))
+
+
+def _shared_messages(a: Fingerprint, b: Fingerprint) -> int:
+    """Leading messages both share: chains are equal up to the first change, so bisect."""
+    low, high = 0, min(len(a.messages), len(b.messages))
+    while low < high:
+        middle = (low + high + 1) // 2
+        if a.messages[middle - 1] == b.messages[middle - 1]:
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
+class DiagnosisMemory:
+    def __init__(self, capacity: int = DEFAULT_CAPACITY, max_age: float = DEFAULT_MAX_AGE) -> None:
+        if isinstance(capacity, bool) or not isinstance(capacity, int) or capacity < 1:
+            raise ValueError(f"diagnosis capacity must be a positive integer, got {capacity!r}")
+        if not isinstance(max_age, int | float) or isinstance(max_age, bool) or max_age <= 0:
+            raise ValueError(f"diagnosis max_age must be a positive number, got {max_age!r}")
+        self.capacity = capacity
+        self.max_age = float(max_age)
+        self._lock = threading.Lock()
+        self._seq = 0
+        self._marks: OrderedDict[bytes, _Mark] = OrderedDict()
+        self._recent: OrderedDict[int, tuple[Fingerprint, float]] = OrderedDict()
+        self._index: OrderedDict[bytes, deque[int]] = OrderedDict()
+        self._workloads: OrderedDict[bytes, _Workload] = OrderedDict()
+
+    def configure(self, capacity: int, max_age: float) -> None:
+        """New limits (from the installation's settings); a shrink takes effect at once."""
+        if (capacity, float(max_age)) == (self.capacity, self.max_age):
+            return
+        with self._lock:
+            self.capacity, self.max_age = capacity, float(max_age)
+            self._trim()
+
+    def begin(self, fp: Fingerprint, now: float) -> Ticket:
+        """Before the request is sent: snapshot what it is compared with, then register it."""
+        with self._lock:
+            self._seq += 1
+            seq = self._seq
+            seen = self._seen(fp, now)
+            previous = self._previous(fp, now)
+            churn = self._churn(fp)
+            self._register(fp, seq, now)
+            self._trim()
+        return Ticket(seq, fp, now, seen, previous, churn)
+
+    def finish(self, ticket: Ticket, succeeded: bool) -> None:
+        """After the response: what the request marked is written (or refreshed) from now."""
+        if not succeeded:
+            return
+        with self._lock:
+            for h, _, _ in ticket.fingerprint.marks:
+                mark = self._marks.get(h)
+                if mark is not None:
+                    mark.last_seen = max(mark.last_seen, ticket.now)
+                    mark.responded = True
+
+    def _seen(self, fp: Fingerprint, now: float) -> SeenMark | None:
+        best: _Mark | None = None
+        for h, _, _ in (*fp.marks, *fp.ends):
+            mark = self._marks.get(h)
+            if mark is None or now - mark.last_seen > self.max_age:
+                continue
+            if best is None or mark.index > best.index:
+                best = mark
+        if best is None:
+            return None
+        return SeenMark(best.index, best.tokens, best.last_seen, best.ttl, best.responded)
+
+    def _keys(self, fp: Fingerprint) -> list[bytes]:
+        keys = [keyed(b"by-workload", fp.workload)]
+        if fp.tools:
+            keys.append(keyed(b"by-tools", fp.tool_set))
+        if fp.system:
+            keys.append(keyed(b"by-system", *fp.system))
+        if fp.messages:
+            keys.append(keyed(b"by-first-message", fp.messages[0]))
+        return keys
+
+    def _previous(self, fp: Fingerprint, now: float) -> Fingerprint | None:
+        best: tuple[tuple[bool, bool, bool, int, int], Fingerprint] | None = None
+        for key in self._keys(fp):
+            for seq in self._index.get(key, ()):
+                found = self._recent.get(seq)
+                if found is None or now - found[1] > self.max_age:
+                    continue
+                other = found[0]
+                score = (
+                    other.model == fp.model,
+                    other.tools == fp.tools,
+                    other.system == fp.system,
+                    _shared_messages(other, fp),
+                    seq,
+                )
+                if best is None or score > best[0]:
+                    best = (score, other)
+        return best[1] if best is not None else None
+
+    def _churn(self, fp: Fingerprint) -> Churn | None:
+        workload = self._workloads.get(fp.workload)
+        if workload is None:
+            workload = self._workloads[fp.workload] = _Workload()
+        last = workload.last
+        workload.last = fp
+        values = {"tools": fp.tools, "system": fp.system}
+        new = {}
+        for section, value in values.items():
+            digest = keyed(section.encode(), *value) if len(value) > 1 else b"".join(value)
+            seen = workload.seen[section]
+            new[section] = digest not in seen
+            if len(seen) < _SEEN_VALUES:
+                seen.add(digest)
+        if last is None:
+            return None
+        workload.window.append((new["tools"], new["system"]))
+        if len(workload.window) < CHURN_CALLS:
+            return None
+        for position, section in enumerate(("tools", "system")):
+            share = sum(item[position] for item in workload.window) / len(workload.window)
+            if share >= CHURN_SHARE and section not in workload.warned and new[section]:
+                workload.warned.add(section)
+                previous = last.tools if section == "tools" else last.system
+                return Churn(section, _first_difference(previous, values[section]))
+        return None
+
+    def _register(self, fp: Fingerprint, seq: int, now: float) -> None:
+        for (h, index, tokens), ttl in zip(fp.marks, fp.mark_ttls, strict=True):
+            mark = self._marks.get(h)
+            # a caller's marker may carry any ttl string (Bedrock rejects it): 5 minutes then
+            lifetime = _TTL.get(mark.ttl, _TTL["5m"]) if mark is not None else 0.0
+            if mark is not None and mark.responded and now - mark.last_seen < lifetime:
+                self._marks.move_to_end(h)
+                continue  # a live entry: this request reads it, its response refreshes it
+            self._marks[h] = _Mark(index, tokens, now, ttl, seq, responded=False)
+            self._marks.move_to_end(h)
+        self._recent[seq] = (fp, now)
+        for key in self._keys(fp):
+            slot = self._index.get(key)
+            if slot is None:
+                slot = self._index[key] = deque(maxlen=_CANDIDATES_PER_KEY)
+            slot.append(seq)
+            self._index.move_to_end(key)
+
+    def _trim(self) -> None:
+        for table in (self._marks, self._recent, self._index, self._workloads):
+            while len(table) > self.capacity:
+                table.popitem(last=False)
+
+
+_TTL = {"5m": 300.0, "1h": 3600.0}

@@ -1,0 +1,87 @@
+"""One walk over a structured value: its identity hash, its JSON length, a per-call value.
+
+Replaces serializing each block to JSON (and scanning that JSON) on every call. Python's own
+``hash`` of a string or bytes object is computed once and cached on the object, and a
+conversation sends the same string objects call after call, so after the first call a walk
+costs a few operations per value. The hash is randomized per process (never exported or
+compared outside it). Dict keys are order-independent, as the JSON they replaced was
+``sort_keys``; the JSON length is that of compact JSON (escapes aside), for token estimates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from .prefix import dynamic_kind
+
+__all__ = ["Shape", "identity", "shape", "structured"]
+
+Shape = tuple[int, int, str | None]
+
+
+def _scalar(value: Any) -> tuple[int, int]:
+    if value is None or isinstance(value, bool):
+        return hash(("c", value)), 5
+    if isinstance(value, int | float):
+        return hash((type(value).__name__, value)), len(repr(value))
+    if isinstance(value, bytes | bytearray):
+        data = bytes(value)
+        return hash(("b", data)), 4 * -(-len(data) // 3) + 2
+    return hash(("?", type(value).__name__)), 8
+
+
+def shape(value: Any, scan: bool = False) -> Shape:
+    """``(hash, compact JSON length, dynamic kind or None)``; ``scan``: look for per-call
+    values (timestamps, ids) in the strings."""
+    if type(value) is str:
+        return hash(value), len(value) + 2, dynamic_kind(value) if scan else None
+    if isinstance(value, Mapping):
+        items = []
+        length = 1 + len(value)  # braces, and a comma or colon per entry
+        dynamic = None
+        for key, item in value.items():
+            if type(item) is str:  # inline: most leaves are strings
+                h, n = hash(item), len(item) + 2
+                if scan and dynamic is None:
+                    dynamic = dynamic_kind(item)
+            else:
+                h, n, d = shape(item, scan)
+                dynamic = dynamic or d
+            items.append((key, h))
+            length += len(key) + 3 + n if type(key) is str else len(str(key)) + 3 + n
+        return hash(("{", frozenset(items))), length, dynamic
+    if isinstance(value, list | tuple):
+        hashes = []
+        length = 1 + max(len(value), 1)
+        dynamic = None
+        for item in value:
+            if type(item) is str:
+                h, n = hash(item), len(item) + 2
+                if scan and dynamic is None:
+                    dynamic = dynamic_kind(item)
+            else:
+                h, n, d = shape(item, scan)
+                dynamic = dynamic or d
+            hashes.append(h)
+            length += n
+        return hash(("[", tuple(hashes))), length, dynamic
+    if isinstance(value, str):  # a str subclass
+        return hash(str(value)), len(value) + 2, dynamic_kind(str(value)) if scan else None
+    h, n = _scalar(value)
+    return h, n, None
+
+
+def structured(value: Any, scan: bool, fallback: Callable[[Any], str]) -> Shape:
+    """:func:`shape`, or for a value nested deeper than Python recurses, the same from
+    ``fallback`` (an iterative canonical JSON of it)."""
+    try:
+        return shape(value, scan)
+    except RecursionError:
+        encoded = fallback(value)
+        return hash(encoded), len(encoded), dynamic_kind(encoded) if scan else None
+
+
+def identity(*parts: object) -> bytes:
+    """A block's digest from Python's hash of its parts (strings hash once per object)."""
+    return hash(parts).to_bytes(8, "big", signed=True)

@@ -1,0 +1,106 @@
+"""The request is read once: the prefix after placing markers is derived, not re-read."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+import pytest
+
+from bedrock_cache_hook.catalog import resolve
+from bedrock_cache_hook.dialects import anthropic, converse
+from bedrock_cache_hook.planner import PlannedMarker
+
+SPEC = resolve("anthropic.claude-sonnet-4-5-20250929-v1:0").spec
+POINT = {"cachePoint": {"type": "default"}}
+
+
+def request(rng: random.Random) -> dict[str, Any]:
+    def items(prefix: str, count: int) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        for i in range(count):
+            if rng.random() < 0.25:
+                out.append(dict(POINT))
+            out.append({"text": f"{prefix} {i} " * rng.randint(1, 30)})
+        return out
+
+    tools = [
+        {"toolSpec": {"name": f"t{i}", "inputSchema": {"json": {"type": "object"}}}}
+        for i in range(rng.randint(0, 3))
+    ]
+    if tools and rng.random() < 0.5:
+        tools.insert(rng.randint(1, len(tools)), dict(POINT))
+    messages = [
+        {
+            "role": "user" if m % 2 == 0 else "assistant",
+            "content": items(f"m{m}", rng.randint(1, 4)),
+        }
+        for m in range(rng.randint(1, 6))
+    ]
+    params: dict[str, Any] = {"system": items("s", rng.randint(0, 3)), "messages": messages}
+    if tools:
+        params["toolConfig"] = {"tools": tools}
+    return params
+
+
+@pytest.mark.parametrize("seed", range(200))
+def test_derived_prefix_equals_reading_the_marked_request_again(seed: int) -> None:
+    rng = random.Random(seed)
+    params = request(rng)
+    prefix, locations = converse.parse(params, SPEC)
+    if not prefix.blocks:
+        return
+    chosen = sorted(rng.sample(range(len(prefix.blocks)), min(3, len(prefix.blocks))))
+    planned = [PlannedMarker(i, rng.choice([None, "1h"]), "test") for i in chosen]
+    marked = {**params, **converse.apply(params, prefix, planned)}
+    derived, derived_locations = converse.with_markers(prefix, locations, planned)
+    again, again_locations = converse.parse(marked, SPEC)
+    assert derived.blocks == again.blocks
+    assert derived.markers == again.markers
+    assert derived_locations == again_locations
+    assert derived.chain == again.chain and derived.cumulative == again.cumulative
+
+
+def anthropic_body(rng: random.Random) -> dict[str, Any]:
+    def blocks(prefix: str, count: int) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        for i in range(count):
+            block: dict[str, Any] = {"type": "text", "text": f"{prefix} {i} " * rng.randint(1, 30)}
+            if rng.random() < 0.2:
+                block["cache_control"] = {"type": "ephemeral"}
+            out.append(block)
+        return out
+
+    system: Any = blocks("s", rng.randint(1, 3)) if rng.random() < 0.6 else "one system string"
+    messages = []
+    for m in range(rng.randint(1, 6)):
+        content: Any = blocks(f"m{m}", rng.randint(1, 4)) if rng.random() < 0.7 else f"m{m} text"
+        messages.append({"role": "user" if m % 2 == 0 else "assistant", "content": content})
+    tools = [
+        {"name": f"t{i}", "input_schema": {"type": "object"}} for i in range(rng.randint(0, 3))
+    ]
+    body: dict[str, Any] = {"system": system, "messages": messages}
+    if tools:
+        body["tools"] = tools
+    return body
+
+
+@pytest.mark.parametrize("seed", range(200))
+def test_anthropic_bodies_too(seed: int) -> None:
+    rng = random.Random(seed)
+    body = anthropic_body(rng)
+    prefix, locations = anthropic.parse(body, SPEC)
+    free = [
+        i
+        for i, block in enumerate(prefix.blocks)
+        if block.markable and all(m.after != i for m in prefix.markers)
+    ]
+    chosen = sorted(rng.sample(free, min(3, len(free))))
+    planned = [PlannedMarker(i, rng.choice([None, "1h"]), "test") for i in chosen]
+    marked = anthropic.apply(body, prefix, planned)
+    derived, derived_locations = anthropic.with_markers(prefix, locations, planned)
+    again, again_locations = anthropic.parse(marked, SPEC)
+    assert derived.markers == again.markers
+    assert derived_locations == again_locations
+    assert [b.path for b in derived.blocks] == [b.path for b in again.blocks]
+    assert derived.cumulative == again.cumulative and derived.chain == again.chain
