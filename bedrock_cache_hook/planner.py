@@ -66,8 +66,8 @@ MIN_SAMPLES = 3
 DEFAULT_BREAK_EVEN = 0.25 / 0.9
 #: (late gaps, gaps) added to what was observed when estimating the chance of a late reuse
 LATE_PRIOR = (0.1, 0.5)
-#: the same for conversations' continuations (tails)
-CONVERSATION_PRIOR = (0.3, 10.0)
+#: the same for conversations' continuations (tails): firmer, a tail pays its 1h premium every turn
+CONVERSATION_PRIOR = (0.3, 20.0)
 
 
 @dataclass(frozen=True)

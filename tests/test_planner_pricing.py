@@ -44,8 +44,8 @@ def test_1h_only_where_a_marker_writes() -> None:
 def test_tails_move_to_1h_when_their_conversations_come_back_late() -> None:
     p = prefix(system=[2000], messages=conversation(6, per_block=2000))
     tail = TailHit(8, 0.0, True)
-    often_late = AnchorStats(requests=20, continuations=20, late_continuations=6)
-    rarely_late = AnchorStats(requests=20, continuations=20, late_continuations=0)
+    often_late = AnchorStats(requests=40, continuations=40, late_continuations=16)
+    rarely_late = AnchorStats(requests=40, continuations=40, late_continuations=0)
     kwargs = {"previous_tail": tail, "read_through": 8}
     ttls = {r: t for _, t, r in placed(p, AUTO, Observations(anchor=often_late, **kwargs))}
     assert ttls["tail"] == "1h"
