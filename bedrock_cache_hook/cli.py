@@ -7,6 +7,7 @@ import sys
 from collections.abc import Sequence
 
 from ._version import __version__
+from .bench.command import add_bench_command
 from .catalog.command import add_models_command
 from .commands.audit import add_audit_command
 from .commands.doctor import add_doctor_command
@@ -25,6 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    add_bench_command(commands)
     add_demo_command(commands)
     add_audit_command(commands)
     add_report_command(commands)

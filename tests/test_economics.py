@@ -65,6 +65,20 @@ def test_marking_the_tail_is_what_makes_an_agent_cheap() -> None:
 def test_traffic_slower_than_the_ttl_stops_paying_write_premiums(shape: Shape) -> None:
     base = workloads.cost_of(shape(), None)
     adaptive = workloads.cost_of(shape(), {"mode": "inject"})
-    always = workloads.cost_of(shape(), {"mode": "inject", "tail_policy": "always"})
-    assert adaptive <= base * 1.06  # only the 3-request learning period pays
+    five = workloads.cost_of(shape(), {"mode": "inject", "ttl": "5m"})
+    always = workloads.cost_of(shape(), {"mode": "inject", "tail_policy": "always", "ttl": "5m"})
+    assert adaptive <= base * 1.06  # at most the first sighting's write pays
+    assert five <= base * 1.06  # only the 3-request learning period pays
     assert always > base * 1.2
+
+
+def test_gaps_between_5_minutes_and_an_hour_move_to_1h_on_the_first_one() -> None:
+    shape = lambda: workloads.one_shot(15, gap=600.0)  # noqa: E731
+    base = workloads.cost_of(shape(), None)
+    five = workloads.cost_of(shape(), {"mode": "inject", "ttl": "5m"})
+    auto = workloads.cost_of(shape(), {"mode": "inject"})
+    one_hour = workloads.cost_of(shape(), {"mode": "inject", "ttl": "1h"})
+    assert five > base * 0.98  # 5m entries never survive a 10-minute gap
+    assert auto < base * 0.5
+    # only the first sighting is written at 5m (one extra write) before the first late gap
+    assert one_hour < auto <= one_hour * 1.4

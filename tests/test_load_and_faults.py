@@ -193,6 +193,9 @@ def test_install_and_uninstall_from_another_thread_during_load() -> None:
             bch.uninstall()
             bch.install()
             toggles["n"] += 1
+            # stay installed for a moment: calls then start and end under one installation,
+            # however busy the machine (a spinning toggler could starve every call of one)
+            stop.wait(0.002)
 
     toggler = threading.Thread(target=toggle)
     toggler.start()

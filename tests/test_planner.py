@@ -211,15 +211,19 @@ def test_unused_anchors_are_marked_from_their_second_sighting() -> None:
     assert [r for *_, r in placed(p, obs=seen)] == ["system-anchor", "tail"]
 
 
-def test_memory_counts_continuations_once_and_expires() -> None:
+def test_memory_counts_every_return_of_a_prefix_and_expires() -> None:
     memory = PrefixMemory(capacity=100)
     memory.remember(anchor=b"A", tail=b"T1", marked_tail=True, now=0.0)
-    hit = memory.find_previous_tail([(5, b"T1")], max_age=300, now=100.0)
+    hit = memory.find_previous_tail([(5, b"T1")], max_age=3600, now=100.0)
     assert hit == TailHit(5, 0.0, True)
-    memory.find_previous_tail([(5, b"T1")], max_age=300, now=120.0)
+    # a second request on the same tail (a re-send, a parallel call) is reuse too
+    memory.find_previous_tail([(5, b"T1")], max_age=3600, now=120.0)
+    # and one 10 minutes later is a late continuation
+    memory.find_previous_tail([(5, b"T1")], max_age=3600, now=600.0)
     stats = memory.anchor(b"A")
-    assert stats is not None and (stats.requests, stats.continued) == (1, 1)
-    assert memory.find_previous_tail([(5, b"T1")], max_age=300, now=1000.0) is None
+    assert stats is not None and (stats.requests, stats.continued) == (1, 3)
+    assert (stats.continuations, stats.late_continuations) == (3, 1)
+    assert memory.find_previous_tail([(5, b"T1")], max_age=3600, now=4000.0) is None
     memory.remember(anchor=b"A", tail=b"T2", marked_tail=False, now=700.0)
     stats = memory.anchor(b"A")
     assert stats is not None and stats.longest_gap == 700.0
@@ -239,9 +243,10 @@ def test_shared_message_prefix_becomes_an_anchor() -> None:
     p = prefix(system=[300], messages=[*conversation(3, per_block=250)[:-1], ("user", [600])])
     obs = Observations(shared_boundary=4, anchor=AnchorStats(requests=5, continued=0))
     assert placed(p, obs=obs) == [(4, None, "shared-prefix")]
-    # a request that continues an earlier one relies on the tail instead
+    # a request that continues an earlier one keeps the shared anchor marked beside its tail:
+    # its read then refreshes the shared entry, which a new conversation needs later
     cont = Observations(shared_boundary=4, previous_tail=TailHit(4, 0.0, True))
-    assert [r for *_, r in placed(p, obs=cont)] == ["tail"]
+    assert [r for *_, r in placed(p, obs=cont)] == ["shared-prefix", "tail"]
 
 
 def test_memory_reports_the_deepest_shared_boundary() -> None:

@@ -38,6 +38,12 @@ class AnchorStats:
     #: of the ``requests - 1`` gaps between uses, how many were within 5 minutes / 1 hour
     within_5m: int = 0
     within_1h: int = 0
+    #: for the tools prefix: requests on it whose system prompt had not been seen before
+    fresh_inner: int = 0
+    #: continuations of its conversations (an earlier tail found in a later request, an
+    #: identical re-send included), and how many of them came 5-60 minutes after the tail
+    continuations: int = 0
+    late_continuations: int = 0
 
 
 @dataclass
@@ -81,19 +87,24 @@ class PrefixMemory:
     ) -> TailHit | None:
         """The latest earlier tail among ``(block index, chain hash)`` boundaries, newest first.
 
-        Counts the continuation for that tail's anchor (once per tail) when it is recent.
+        Counts the continuation for that tail's anchor when it is recent (every request that
+        brings the prefix back: the next turn, a fan-out's parallel calls, an identical
+        re-send), and whether it came 5-60 minutes after the tail.
         """
         with self._lock:
             for index, chain_hash in hashes:
                 tail = self._tails.get(chain_hash)
                 if tail is None:
                     continue
-                recent = now - tail.seen <= max_age
-                if recent and not tail.continued:
-                    tail.continued = True
+                gap = now - tail.seen
+                recent = gap <= max_age
+                if recent:
                     stats = self._anchors.get(tail.anchor) if tail.anchor is not None else None
                     if stats is not None:
+                        # every request that brings the prefix back counts, re-sends too
                         stats.continued += 1
+                        stats.continuations += 1
+                        stats.late_continuations += FIVE_MINUTES < gap <= ONE_HOUR
                 return TailHit(index, tail.seen, tail.marked) if recent else None
         return None
 
@@ -127,9 +138,19 @@ class PrefixMemory:
         marked_tail: bool,
         now: float,
         boundaries: tuple[tuple[bytes, bytes], ...] = (),
+        outer: bytes | None = None,
     ) -> None:
-        """Record one request: its anchor use, its tail and its earlier message boundaries."""
+        """Record one request: its anchor use, its tail and its earlier message boundaries;
+        ``outer``: the tools prefix in front of a system prompt (churn detection)."""
         with self._lock:
+            if outer is not None:
+                stats = self._anchors.get(outer)
+                if stats is None:
+                    stats = self._anchors[outer] = AnchorStats(first_seen=now, last_seen=now)
+                stats.requests += 1
+                stats.last_seen = now
+                stats.fresh_inner += anchor is not None and anchor not in self._anchors
+                self._anchors.move_to_end(outer)
             for boundary, following in boundaries:
                 seen = self._boundaries.get(boundary)
                 if seen is None:

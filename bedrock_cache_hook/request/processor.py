@@ -23,7 +23,7 @@ from .adapters import CONVERSE, INVOKE, WireRequest, added_by, audit_request, op
 from .findings import Finding, finding
 from .healing import Added, Rejections
 from .memory import PrefixMemory
-from .planner import FIVE_MINUTES, Observations, Policy, plan
+from .planner import FIVE_MINUTES, ONE_HOUR, Observations, Policy, plan
 from .prefix import Block, Prefix
 
 logger = logging.getLogger("bedrock_cache_hook")
@@ -47,16 +47,56 @@ class RequestOutcome:
     plan_notes: tuple[str, ...] = ()
 
 
-def _observe(memory: PrefixMemory, prefix: Prefix, now: float) -> tuple[Observations, bytes | None]:
+def _boundaries(prefix: Prefix) -> list[int]:
+    """Earlier boundaries other requests may share: every message end but the last, and every
+    content-block end inside the first message (a document before the question)."""
+    ends = prefix.message_ends()
+    inner = [
+        i
+        for i, block in enumerate(prefix.blocks[:-1])
+        if block.section == "messages" and block.path[0] == 0 and i not in ends
+    ]
+    return sorted(set(ends[:-1]) | set(inner))
+
+
+def _outer(prefix: Prefix) -> bytes | None:
+    """The chain hash through the tools, when a system prompt follows them."""
+    tools = prefix.section_end("tools")
+    if tools is None or prefix.section_end("system") is None:
+        return None
+    return prefix.chain[tools]
+
+
+def _observe(
+    memory: PrefixMemory, prefix: Prefix, now: float, longest_ttl: float = FIVE_MINUTES
+) -> tuple[Observations, bytes | None]:
     stable = [i for i, block in enumerate(prefix.blocks) if block.section != "messages"]
     anchor = prefix.chain[stable[-1]] if stable else None
+    outer = _outer(prefix)
+    outer_stats = memory.anchor(outer)
     ends = prefix.message_ends()
-    earlier = [(i, prefix.chain[i]) for i in reversed(ends[:-1])]
-    followed = [(i, prefix.chain[i], prefix.chain[i + 1]) for i in reversed(ends[:-1])]
-    # tails are always marked with the default 5-minute TTL
+    # the request's own end too: an identical re-send reads what the first one wrote
+    earlier = [(i, prefix.chain[i]) for i in reversed(ends)]
+    followed = [(i, prefix.chain[i], prefix.chain[i + 1]) for i in reversed(_boundaries(prefix))]
+    # a conversation continued within the longest TTL in use is still one (with 1h: within
+    # the hour, its tail may hold a 1h entry)
+    previous = memory.find_previous_tail(earlier, longest_ttl, now) if earlier else None
+    stats = memory.anchor(anchor)
+    read_through = None
+    if previous is not None and now - previous.seen < FIVE_MINUTES:
+        read_through = previous.index
+    elif stats is not None and stats.requests and now - stats.last_seen < FIVE_MINUTES:
+        read_through = stable[-1]
     observations = Observations(
-        previous_tail=memory.find_previous_tail(earlier, FIVE_MINUTES, now) if earlier else None,
-        anchor=memory.anchor(anchor),
+        previous_tail=previous,
+        anchor=stats,
+        read_through=read_through,
+        gap=now - stats.last_seen if stats is not None and stats.requests else None,
+        now=now,
+        churn=stats is None
+        and outer_stats is not None
+        and outer_stats.requests >= 2
+        and outer_stats.fresh_inner * 2 >= outer_stats.requests,
         anchors_mostly_unused=memory.anchors_mostly_unused(),
         shared_boundary=memory.shared_boundary(followed) if followed else None,
     )
@@ -148,7 +188,8 @@ class RequestProcessor:
                 tail=settings.tail_policy,
                 one_hour_ok=request.ttl_known and usable.supports_ttl("1h"),
             )
-            observations, anchor = _observe(self.memory, prefix, now)
+            longest = ONE_HOUR if policy.one_hour_ok and policy.ttl != "5m" else FIVE_MINUTES
+            observations, anchor = _observe(self.memory, prefix, now, longest)
             result = plan(prefix, usable, policy, observations, resolution.prices)
             plan_notes = result.notes
             caller_body = params.get("body")
@@ -159,13 +200,14 @@ class RequestProcessor:
             if request.finish(usable, prefix):
                 added = dataclasses.replace(added, betas=True, invoke=True, caller_body=caller_body)
             request.commit(params)
-            ends = prefix.message_ends()
+            shared = _boundaries(prefix)
             self.memory.remember(
                 anchor=anchor,
                 tail=prefix_tail_hash(prefix),
                 marked_tail=result.tail_marked,
                 now=now,
-                boundaries=tuple((prefix.chain[i], prefix.chain[i + 1]) for i in ends[:-1]),
+                boundaries=tuple((prefix.chain[i], prefix.chain[i + 1]) for i in shared),
+                outer=_outer(prefix),
             )
         findings, _ = audit_request(request, prefix, resolution, locations)
         ticket = self._diagnose(

@@ -156,7 +156,7 @@ ENV_SETTINGS: tuple[EnvSetting, ...] = (
         "BEDROCK_CACHE_HOOK_TTL",
         "ttl",
         _choice(TTL_POLICIES),
-        "`5m`",
+        "`auto`",
         _listing(TTL_POLICIES),
     ),
     EnvSetting(

@@ -74,8 +74,8 @@ class Settings:
 
     mode: ``inject`` adds cache markers, ``audit`` only reports, ``strict`` refuses broken
         requests with ``CacheAuditError``, ``off`` does nothing.
-    ttl: ``5m`` (default), ``1h`` where the model and botocore support it, or ``auto``
-        (1h for stable anchors whose observed reuse gap exceeds 5 minutes).
+    ttl: ``auto`` (default: every marker gets 1h or 5m by expected cost, from the gaps seen
+        on its prefix), ``5m``, or ``1h`` (stable anchors, where the model and botocore allow).
     tail_policy: ``adaptive`` marks the conversation tail only where the prefix is learnt to
         be continued; ``always`` / ``never`` force it.
     model_aliases: opaque model id or ARN -> model id the catalog knows.
@@ -94,7 +94,7 @@ class Settings:
     """
 
     mode: Mode = "inject"
-    ttl: TtlPolicy = "5m"
+    ttl: TtlPolicy = "auto"
     tail_policy: TailPolicy = "adaptive"
     model_aliases: Mapping[str, str] = field(default_factory=dict)
     model_overrides: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)

@@ -117,6 +117,8 @@ class CallLog:
     cache_read_tokens: int = 0
     cache_write_tokens: int = 0
     output_tokens: int = 0
+    #: of ``cache_write_tokens``, those written with the 1h TTL
+    cache_write_1h_tokens: int = 0
     first_token_ms: int = 0
     latency_ms: int = 0
     fault: str | None = None
@@ -334,6 +336,7 @@ class Engine:
                 input_tokens=accounting.uncached,
                 cache_read_tokens=accounting.read,
                 cache_write_tokens=accounting.write,
+                cache_write_1h_tokens=accounting.write_1h,
                 output_tokens=output,
                 first_token_ms=reply.first_token_ms,
                 latency_ms=reply.latency_ms,

@@ -47,7 +47,7 @@ def _check(sim: Simulator, calls: int, operation: str) -> None:
     assert records[0].injected == 1 and records[0].cache_write_tokens > 0
     for record in records[1:]:
         assert record.status == "hit"
-        assert record.cache_read_tokens == records[0].cache_write_tokens
+        assert record.cache_read_tokens >= records[0].cache_write_tokens
     assert records[-1].cost_usd < records[0].cost_usd
 
 
@@ -55,7 +55,9 @@ def test_sync_client_created_after_install(sim: Simulator, server: SimServer) ->
     bedrock_cache_hook.install()
     client = anthropic.AnthropicBedrock(base_url=server.url, **SIGV4)
     replies = [_create(client) for _ in range(2)]
-    assert replies[1].usage.cache_read_input_tokens == replies[0].usage.cache_creation_input_tokens
+    assert (
+        replies[1].usage.cache_read_input_tokens >= replies[0].usage.cache_creation_input_tokens > 0
+    )
     assert replies[0].content[0].type == "text"
     _check(sim, 2, "InvokeModel")
     assert MESSAGES == [{"role": "user", "content": "hello"}]  # the caller's list untouched
@@ -98,7 +100,7 @@ def test_async_client_plain_and_stream(sim: Simulator, server: SimServer) -> Non
 
     first, events, third = asyncio.run(run())
     assert events[-1].type == "message_stop"
-    assert third.usage.cache_read_input_tokens == first.usage.cache_creation_input_tokens
+    assert third.usage.cache_read_input_tokens >= first.usage.cache_creation_input_tokens > 0
     records = bedrock_cache_hook.get_ledger().records()
     assert [r.status for r in records] == ["miss", "hit", "hit"]
     assert records[1].operation == "InvokeModelWithResponseStream"

@@ -1,0 +1,107 @@
+"""The planner's pricing rules (issue 10), each on its own, through plan() and a real client."""
+
+from __future__ import annotations
+
+import bedrock_cache_hook as bch
+from bedrock_cache_hook.bench.text import filler
+from bedrock_cache_hook.request.memory import AnchorStats, PrefixMemory, TailHit
+from bedrock_cache_hook.request.planner import Observations, Policy, late_share
+from bedrock_cache_hook.sim import Simulator
+from tests.test_planner import conversation, placed, prefix
+
+AUTO = Policy(ttl="auto", one_hour_ok=True)
+SONNET_45 = "us.anthropic.claude-sonnet-4-5-20250929-v1:0"
+
+
+def test_first_sighting_is_5m_and_the_first_late_gap_moves_to_1h() -> None:
+    p = prefix(system=[3000], messages=[("user", [300])])
+    assert placed(p, AUTO) == [(0, None, "system-anchor")]
+    seen_once = AnchorStats(requests=1, first_seen=0.0, last_seen=0.0)
+    late = Observations(anchor=seen_once, gap=600.0)
+    assert placed(p, AUTO, late) == [(0, "1h", "system-anchor")]
+    quick = Observations(anchor=seen_once, gap=60.0)
+    assert placed(p, AUTO, quick) == [(0, None, "system-anchor")]
+    # past the hour neither TTL helps; the model or botocore without 1h never gets it
+    assert placed(p, AUTO, Observations(anchor=seen_once, gap=4000.0))[0][1] is None
+    no_1h = Policy(ttl="auto", one_hour_ok=False)
+    assert placed(p, no_1h, late) == [(0, None, "system-anchor")]
+
+
+def test_late_share_follows_the_observed_gaps() -> None:
+    assert late_share(None) < 0.25
+    assert late_share(AnchorStats(requests=1), gap=600.0) > 0.7
+    mostly_quick = AnchorStats(requests=41, within_5m=39, within_1h=40)
+    assert late_share(mostly_quick) < 0.05
+
+
+def test_1h_only_where_a_marker_writes() -> None:
+    # the system prompt is read from a live entry: its TTL cannot change, so 5m stays
+    p = prefix(system=[3000], messages=[("user", [300])])
+    read = Observations(anchor=AnchorStats(requests=1), gap=600.0, read_through=0)
+    assert placed(p, AUTO, read) == [(0, None, "system-anchor")]
+
+
+def test_tails_move_to_1h_when_their_conversations_come_back_late() -> None:
+    p = prefix(system=[2000], messages=conversation(6, per_block=2000))
+    tail = TailHit(8, 0.0, True)
+    often_late = AnchorStats(requests=40, continuations=40, late_continuations=16)
+    rarely_late = AnchorStats(requests=40, continuations=40, late_continuations=0)
+    kwargs = {"previous_tail": tail, "read_through": 8}
+    ttls = {r: t for _, t, r in placed(p, AUTO, Observations(anchor=often_late, **kwargs))}
+    assert ttls["tail"] == "1h"
+    ttls = {r: t for _, t, r in placed(p, AUTO, Observations(anchor=rarely_late, **kwargs))}
+    assert ttls["tail"] is None
+    # 1h never follows 5m
+    marked = placed(p, AUTO, Observations(anchor=often_late, **kwargs))
+    ranks = [1 if t == "1h" else 0 for _, t, _ in marked]
+    assert ranks == sorted(ranks, reverse=True)
+
+
+def test_churn_marks_only_the_tools() -> None:
+    p = prefix(tools=[2000], system=[1500], messages=conversation(3, per_block=500))
+    assert [r for *_, r in placed(p, obs=Observations(churn=True))] == ["tools-anchor"]
+    assert [r for *_, r in placed(p)] == ["tools-anchor", "system-anchor", "tail"]
+
+
+def test_a_large_first_message_is_marked_at_its_bulk_and_its_end() -> None:
+    document = prefix(system=[1500], messages=[("user", [20_000, 300])])
+    assert [r for *_, r in placed(document)] == ["system-anchor", "document-anchor", "tail"]
+    question = prefix(system=[3000], messages=[("user", [800])])
+    assert [r for *_, r in placed(question)] == ["system-anchor"]
+    # one big block: marked at its end only
+    transcript = prefix(system=[1500], messages=[("user", [20_000])])
+    assert [r for *_, r in placed(transcript)] == ["system-anchor", "tail"]
+
+
+def test_an_identical_resend_is_found_as_its_own_previous_tail() -> None:
+    memory = PrefixMemory()
+    memory.remember(anchor=b"A", tail=b"END", marked_tail=True, now=0.0)
+    assert memory.find_previous_tail([(7, b"END")], 300.0, 5.0) == TailHit(7, 0.0, True)
+
+
+def test_resends_keep_reading_the_whole_prefix_through_a_client() -> None:
+    sim = Simulator()
+    client = sim.client()
+    bch.install(client, mode="inject", ledger=bch.Ledger(), clock=lambda: sim.now)
+    shots = [
+        {"role": "user", "content": [{"text": filler(600, "u")}]},
+        {"role": "assistant", "content": [{"text": filler(300, "a")}]},
+    ]
+    try:
+        for i in range(4):
+            question = {"role": "user", "content": [{"text": filler(500, f"q{i}")}]}
+            request = {
+                "modelId": SONNET_45,
+                "system": [{"text": filler(2_000, "s")}],
+                "messages": [*shots, question],
+            }
+            for _ in range(6):
+                client.converse(**request)
+                sim.advance(5.0)
+    finally:
+        bch.uninstall(client)
+    calls = sim.calls()
+    resends = [c for n, c in enumerate(calls) if n % 6]
+    # every re-send reads everything the first send of its prompt wrote
+    assert all(c.input_tokens == 0 and c.cache_write_tokens == 0 for c in resends)
+    assert all(c.cache_read_tokens > 3_000 for c in resends)
