@@ -96,22 +96,22 @@ def _logger_class(base: Any) -> Any:
             super().__init__()
             self.bedrock_cache_hook = _Recorder(installation)
 
-        def log_success_event(self, kwargs: Any, response_obj: Any, start: Any, end: Any) -> None:
-            self.bedrock_cache_hook.record(kwargs, response_obj, start, end, None)
+        def log_success_event(self, kwargs: Any, response_obj: Any, start_time: Any, end_time: Any) -> None:
+            self.bedrock_cache_hook.record(kwargs, response_obj, start_time, end_time, None)
 
         async def async_log_success_event(
-            self, kwargs: Any, response_obj: Any, start: Any, end: Any
+            self, kwargs: Any, response_obj: Any, start_time: Any, end_time: Any
         ) -> None:
-            self.bedrock_cache_hook.record(kwargs, response_obj, start, end, None)
+            self.bedrock_cache_hook.record(kwargs, response_obj, start_time, end_time, None)
 
-        def log_failure_event(self, kwargs: Any, response_obj: Any, start: Any, end: Any) -> None:
+        def log_failure_event(self, kwargs: Any, response_obj: Any, start_time: Any, end_time: Any) -> None:
             error = kwargs.get("exception") if isinstance(kwargs, Mapping) else None
-            self.bedrock_cache_hook.record(kwargs, None, start, end, type(error).__name__)
+            self.bedrock_cache_hook.record(kwargs, None, start_time, end_time, type(error).__name__)
 
         async def async_log_failure_event(
-            self, kwargs: Any, response_obj: Any, start: Any, end: Any
+            self, kwargs: Any, response_obj: Any, start_time: Any, end_time: Any
         ) -> None:
-            self.log_failure_event(kwargs, response_obj, start, end)
+            self.log_failure_event(kwargs, response_obj, start_time, end_time)
 
     return BedrockCacheHookLogger
 
