@@ -435,6 +435,6 @@ def register(installation: Installation) -> Callable[[ModuleType], None]:
             adder(logger)
         else:
             callbacks.append(logger)
-        module.enable_anthropic_prompt_caching = True  # opens the prompt hook (see above)
+        setattr(module, "enable_anthropic_prompt_caching", True)  # noqa: B010 (opens the prompt hook)
 
     return add
