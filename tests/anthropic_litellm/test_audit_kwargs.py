@@ -67,5 +67,5 @@ def test_anthropic_messages_create_kwargs() -> None:
 
 
 def test_unknown_operation_names_the_new_ones() -> None:
-    with pytest.raises(ValueError, match="litellm.completion"):
+    with pytest.raises(ValueError, match=r"litellm\.completion"):
         bedrock_cache_hook.audit("litellm.acompletion", {})

@@ -105,9 +105,7 @@ def test_streams_and_async_calls_are_recorded_once(route: str, operation: str) -
 
 
 @pytest.mark.parametrize(("route", "operation"), ROUTES)
-def test_litellm_own_caching_and_ours_stay_within_bedrock_rules(
-    route: str, operation: str
-) -> None:
+def test_litellm_own_caching_and_ours_stay_within_bedrock_rules(route: str, operation: str) -> None:
     """The caller marks three blocks and asks LiteLLM for its own injection points too:
     Bedrock would refuse a fifth marker (the simulator answers 400); none is sent."""
     bedrock_cache_hook.install()
