@@ -21,10 +21,11 @@ from ..errors import CacheAuditError
 from ..operations import OPERATIONS, Operation
 from ..request.dialects import invoke
 from ..request.dialects.body import encode
+from ..request.processor import RequestOutcome
 from ..response.usage import NO_USAGE, Usage
 from ..response.usage import from_anthropic as from_anthropic_usage
 
-__all__ = ["Call", "begin"]
+__all__ = ["Call", "begin", "prepare"]
 
 _ANTHROPIC_VERSION = "bedrock-2023-05-31"
 #: Messages API members that route the request rather than being part of the prompt
@@ -63,14 +64,14 @@ class Call:
             self._report.unread(True, None)
 
 
-def begin(
+def prepare(
     installation: Installation, operation: str, model_id: str, body: Mapping[str, Any]
-) -> tuple[dict[str, Any] | None, Call | None]:
-    """Plan one Messages body: ``(new body or None when unchanged, the call)``; the call is
-    None when the installation is off. ``operation`` names the record (``InvokeModel`` ...)."""
+) -> tuple[dict[str, Any] | None, RequestOutcome, float, float] | None:
+    """Plan one Messages body: ``(new body or None when unchanged, the outcome, timestamp,
+    perf-counter start)``, or None when the installation is off."""
     settings = installation.settings
     if not installation.active or settings.mode == "off":
-        return None, None
+        return None
     started = time.perf_counter()
     timestamp = time.time()
     kind = _operation(operation)
@@ -78,7 +79,7 @@ def begin(
     added_version = "anthropic_version" not in read
     if added_version:  # what the SDK adds itself when it sends; needed to sniff the dialect
         read["anthropic_version"] = _ANTHROPIC_VERSION
-    holder: list[Call] = []
+    holder: list[RequestOutcome] = []
     new_body: dict[str, Any] | None = None
     with guarded("request"):
         params: dict[str, Any] = {"modelId": model_id, "body": encode(read)}
@@ -91,24 +92,31 @@ def begin(
         except CacheAuditError:
             raise
         except BaseException:
-            unread = unread_outcome(kind, {"modelId": model_id, "body": original})
-            holder.append(
-                Call(
-                    installation,
-                    CallState(installation, kind, model_id, timestamp, started, unread),
-                )
-            )
+            holder.append(unread_outcome(kind, {"modelId": model_id, "body": original}))
             raise
-        holder.append(
-            Call(installation, CallState(installation, kind, model_id, timestamp, started, outcome))
-        )
+        holder.append(outcome)
         if params["body"] is not original:
             planned = json.loads(params["body"])
             if added_version and planned.get("anthropic_version") == _ANTHROPIC_VERSION:
                 del planned["anthropic_version"]
             routing = {k: body[k] for k in _ROUTING if k in body}
             new_body = {**routing, **planned}
-    return new_body, (holder[0] if holder else None)
+    if not holder:
+        return None
+    return new_body, holder[0], timestamp, started
+
+
+def begin(
+    installation: Installation, operation: str, model_id: str, body: Mapping[str, Any]
+) -> tuple[dict[str, Any] | None, Call | None]:
+    """Plan one Messages body: ``(new body or None when unchanged, the call)``; the call is
+    None when the installation is off. ``operation`` names the record (``InvokeModel`` ...)."""
+    prepared = prepare(installation, operation, model_id, body)
+    if prepared is None:
+        return None, None
+    new_body, outcome, timestamp, started = prepared
+    state = CallState(installation, _operation(operation), model_id, timestamp, started, outcome)
+    return new_body, Call(installation, state)
 
 
 def usage_of(value: Any) -> Usage | None:

@@ -1,17 +1,40 @@
-"""LiteLLM: the usage of every Bedrock call into the ledger, through its ``CustomLogger``
-callbacks (``log_success_event`` / ``async_log_success_event`` and the failure twins).
+"""LiteLLM's Bedrock routes (``bedrock/converse/...``, ``bedrock/invoke/...``): markers planned
+on its messages through its prompt-management hook, usage of every call into the ledger
+through its ``CustomLogger`` callbacks.
 
 LiteLLM sends Bedrock requests over its own HTTP client (botocore only signs them), so the
-botocore handlers never see them. The process-wide ``install()`` appends one logger to
-``litellm.callbacks`` when the program imports ``litellm`` (never imported by us).
+botocore handlers never see them; and for Converse it serializes the body before it signs and
+before its ``pre_call`` logging runs, so the only place a marker can still go is LiteLLM's
+messages before its translation. Facts from LiteLLM 1.110.2's source that shape this module:
 
-Not done yet: injection through LiteLLM's pre-call interface (see the README); calls are
-recorded with the markers LiteLLM itself sent unknown (0).
+* ``CustomLogger.log_success_event`` / ``log_failure_event`` (and the ``async_`` twins) are
+  called *by keyword* (``kwargs=``, ``response_obj=``, ``start_time=``, ``end_time=``); a
+  mismatched parameter name raises a ``TypeError`` that LiteLLM swallows.
+* The one message-level pre-call interface on the synchronous ``litellm.completion`` path is
+  prompt management (``CustomPromptManagement.get_chat_completion_prompt``), run only when
+  the request carries ``cache_control_injection_points`` (or a prompt id / knowledge base).
+  ``litellm.enable_anthropic_prompt_caching`` seeds default injection points for Claude on a
+  caching transport, so the gate opens; a registered ``CustomPromptManagement`` that runs
+  without a prompt id is then chosen *instead of* LiteLLM's own ``AnthropicCacheControlHook``.
+  So ``install()`` turns that flag on and registers one object that is both the prompt manager
+  and the logger; for calls it does not plan it reproduces exactly what LiteLLM would have
+  done (its own hook when the caller asked for injection, nothing when only our flag did).
+* The ``messages`` in the success/failure ``kwargs`` is the very list the prompt hook
+  returned, which ties a planned request to its response.
+
+Planning: the OpenAI-shaped messages are read into an Anthropic Messages body (system
+messages into ``system``, consecutive turns of one role merged as LiteLLM merges them), which
+the installation's planner plans like an InvokeModel body, counting the caller's and
+LiteLLM's own ``cache_control`` marks already there; each planned mark is written back on the
+block it came from. LiteLLM translates a ``cache_control`` on a message block into a
+Converse ``cachePoint`` or an Anthropic ``cache_control``, one mark each.
 """
 
 from __future__ import annotations
 
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from types import ModuleType
 from typing import Any
@@ -22,17 +45,27 @@ from ..activation.state import CallState
 from ..operations import OPERATIONS
 from ..request.processor import RequestOutcome
 from ..response.usage import Usage
-from ._calls import Call
+from ._calls import Call, prepare
 
-__all__ = ["register"]
+__all__ = ["register", "to_messages_body"]
+
+#: how many planned requests may wait for their response event
+_PENDING = 1024
+_SYSTEM_ROLES = ("system", "developer")
+#: the injection points LiteLLM seeds when ``enable_anthropic_prompt_caching`` is on
+_DEFAULT_POINTS = [
+    {"location": "message", "role": "system", "index": None},
+    {"location": "message", "role": None, "index": -1},
+]
 
 
-def _model_id(kwargs: Mapping[str, Any]) -> tuple[str, str] | None:
+def _model_id(model: Any, provider: Any, stream: bool) -> tuple[str, str] | None:
     """(operation, Bedrock model id) of a LiteLLM Bedrock call, or None for other providers."""
-    if kwargs.get("custom_llm_provider") != "bedrock":
+    model = str(model or "")
+    if provider is None and model.startswith("bedrock/"):
+        provider, model = "bedrock", model[len("bedrock/") :]
+    if provider != "bedrock":
         return None
-    model = str(kwargs.get("model") or "")
-    stream = kwargs.get("stream") is True
     route, _, rest = model.partition("/")
     if route == "converse":
         return ("ConverseStream" if stream else "Converse"), rest
@@ -61,58 +94,314 @@ def _usage(response: Any) -> Usage | None:
     )
 
 
-class _Recorder:
-    def __init__(self, installation: Installation) -> None:
+#: where a block of the Messages body came from: (message index, content index or None for a
+#: string content), or None for a block that carries no mark of its own (a tool call)
+Source = tuple[int, int | None] | None
+
+
+def _blocks(message: Mapping[str, Any], index: int) -> list[tuple[dict[str, Any], Source]]:
+    content = message.get("content")
+    out: list[tuple[dict[str, Any], Source]] = []
+    if message.get("role") == "tool":
+        block: dict[str, Any] = {
+            "type": "tool_result",
+            "tool_use_id": str(message.get("tool_call_id") or ""),
+            "content": content if isinstance(content, str) else "",
+        }
+        if isinstance(message.get("cache_control"), Mapping):
+            block["cache_control"] = dict(message["cache_control"])
+        return [(block, (index, None))]
+    if isinstance(content, str):
+        block = {"type": "text", "text": content}
+        if isinstance(message.get("cache_control"), Mapping):
+            block["cache_control"] = dict(message["cache_control"])
+        out.append((block, (index, None)))
+    elif isinstance(content, list):
+        for position, part in enumerate(content):
+            if not isinstance(part, Mapping):
+                continue
+            if part.get("type") == "text" and isinstance(part.get("text"), str):
+                block = {"type": "text", "text": part["text"]}
+            else:  # an image or file: its bytes are not ours to read; a placeholder block
+                block = {"type": "text", "text": f"<{part.get('type')}>"}
+            if isinstance(part.get("cache_control"), Mapping):
+                block["cache_control"] = dict(part["cache_control"])
+            out.append((block, (index, position)))
+    for call in message.get("tool_calls") or ():
+        function = call.get("function") if isinstance(call, Mapping) else None
+        if isinstance(function, Mapping):
+            arguments = function.get("arguments")
+            use = {
+                "type": "tool_use",
+                "id": str(call.get("id") or ""),
+                "name": str(function.get("name") or ""),
+                "input": {"arguments": arguments if isinstance(arguments, str) else ""},
+            }
+            out.append((use, None))
+    return out
+
+
+def to_messages_body(
+    messages: list[Any], tools: Any = None
+) -> tuple[dict[str, Any], list[list[Source]], list[Source]]:
+    """LiteLLM's (OpenAI-shaped) chat messages as an Anthropic Messages body, with where each
+    block came from: ``(body, sources of each message's blocks, sources of the system)``."""
+    system: list[dict[str, Any]] = []
+    system_sources: list[Source] = []
+    turns: list[dict[str, Any]] = []
+    sources: list[list[Source]] = []
+    for index, message in enumerate(messages):
+        if not isinstance(message, Mapping):
+            continue
+        role = message.get("role")
+        pieces = _blocks(message, index)
+        if role in _SYSTEM_ROLES:
+            for block, source in pieces:
+                system.append(block)
+                system_sources.append(source)
+            continue
+        role = "assistant" if role == "assistant" else "user"
+        if not pieces:
+            continue
+        if turns and turns[-1]["role"] == role:
+            turns[-1]["content"].extend(block for block, _ in pieces)
+            sources[-1].extend(source for _, source in pieces)
+        else:
+            turns.append({"role": role, "content": [block for block, _ in pieces]})
+            sources.append([source for _, source in pieces])
+    body: dict[str, Any] = {"max_tokens": 1, "messages": turns}
+    if system:
+        body["system"] = system
+    if isinstance(tools, list):
+        read = []
+        for tool in tools:
+            function = tool.get("function") if isinstance(tool, Mapping) else None
+            if isinstance(function, Mapping):
+                read.append(
+                    {
+                        "name": str(function.get("name") or ""),
+                        "description": str(function.get("description") or ""),
+                        "input_schema": function.get("parameters") or {"type": "object"},
+                    }
+                )
+        if read:
+            body["tools"] = read
+    return body, sources, system_sources
+
+
+def _write_back(
+    messages: list[Any],
+    planned: Mapping[str, Any],
+    sources: list[list[Source]],
+    system: list[Source],
+) -> list[Any]:
+    """``messages`` (copied where changed) carrying the planned body's marks."""
+    marks: dict[tuple[int, int | None], Any] = {}
+    pairs: list[tuple[Any, Source]] = list(zip(planned.get("system") or (), system, strict=False))
+    for turn, turn_sources in zip(planned.get("messages") or (), sources, strict=False):
+        pairs.extend(zip(turn.get("content") or (), turn_sources, strict=False))
+    for block, source in pairs:
+        if source is not None and isinstance(block, Mapping):
+            marks[source] = block.get("cache_control")
+    out = list(messages)
+    for (index, position), mark in marks.items():
+        message = out[index]
+        if position is None:
+            current = message.get("cache_control")
+            content = message.get("content")
+            if current == mark:
+                continue
+            if mark is None:
+                out[index] = {k: v for k, v in message.items() if k != "cache_control"}
+            elif isinstance(content, str) and message.get("role") != "tool":
+                part = {"type": "text", "text": content, "cache_control": dict(mark)}
+                copy = {k: v for k, v in message.items() if k != "cache_control"}
+                out[index] = {**copy, "content": [part]}
+            else:
+                out[index] = {**message, "cache_control": dict(mark)}
+            continue
+        parts = list(message.get("content") or ())
+        part = parts[position]
+        if part.get("cache_control") == mark:
+            continue
+        parts[position] = (
+            {k: v for k, v in part.items() if k != "cache_control"}
+            if mark is None
+            else {**part, "cache_control": dict(mark)}
+        )
+        out[index] = {**message, "content": parts}
+    return out
+
+
+class _Pending:
+    """A planned request waiting for its response event (keyed by its messages list)."""
+
+    def __init__(self, model_id: str, outcome: RequestOutcome, timestamp: float, started: float):
+        self.model_id = model_id
+        self.outcome = outcome
+        self.timestamp = timestamp
+        self.started = started
+
+
+class _Hook:
+    """What the LiteLLM object does for us: plan (prompt hook) and record (logger events)."""
+
+    def __init__(self, installation: Installation, our_flag: bool) -> None:
         self.installation = installation
+        #: True when LiteLLM's default injection is on only because ``install()`` turned it on
+        self.our_flag = our_flag
+        self._lock = threading.Lock()
+        self._pending: OrderedDict[int, tuple[list[Any], _Pending]] = OrderedDict()
+
+    # -- planning ------------------------------------------------------------------------
+
+    def _litellm_would_inject(self, params: Mapping[str, Any]) -> bool:
+        """Did the caller (not our flag) ask LiteLLM for its own injection points?"""
+        points = params.get("cache_control_injection_points")
+        if not points:
+            return False
+        if not self.our_flag or params.get("enable_prompt_caching") is True:
+            return True
+        seen = [
+            {k: p.get(k) for k in ("location", "role", "index")}
+            for p in points
+            if isinstance(p, Mapping)
+        ]
+        return seen != _DEFAULT_POINTS
+
+    def prompt(
+        self,
+        model: str,
+        messages: list[Any],
+        params: dict[str, Any],
+        litellm_hook: Callable[[list[Any]], tuple[str, list[Any], dict[str, Any]]],
+    ) -> tuple[str, list[Any], dict[str, Any]]:
+        if self._litellm_would_inject(params):
+            model, messages, params = litellm_hook(messages)
+        found = _model_id(model, params.get("custom_llm_provider"), False)
+        if found is None or not self.installation.active:
+            return model, messages, params
+        with guarded("litellm"):
+            body, sources, system = to_messages_body(messages, params.get("tools"))
+            prepared = prepare(self.installation, found[0], found[1], body)
+            if prepared is None:
+                return model, messages, params
+            planned, outcome, timestamp, started = prepared
+            sent = messages if planned is None else _write_back(messages, planned, sources, system)
+            if sent is messages:
+                sent = list(messages)  # a list of our own, to know its response by
+            with self._lock:
+                self._pending[id(sent)] = (sent, _Pending(found[1], outcome, timestamp, started))
+                while len(self._pending) > _PENDING:
+                    self._pending.popitem(last=False)
+            return model, sent, params
+        return model, messages, params
+
+    # -- recording -----------------------------------------------------------------------
+
+    def _take(self, messages: Any) -> _Pending | None:
+        with self._lock:
+            entry = self._pending.get(id(messages))
+            if entry is None or entry[0] is not messages:
+                return None
+            del self._pending[id(messages)]
+            return entry[1]
 
     def record(self, kwargs: Any, response: Any, start: Any, end: Any, error: str | None) -> None:
         installation = self.installation
-        if not installation.active or not isinstance(kwargs, Mapping):
+        if not isinstance(kwargs, Mapping):
             return
         with guarded("litellm"):
-            found = _model_id(kwargs)
+            pending = self._take(kwargs.get("messages"))
+            if not installation.active:
+                return
+            found = _model_id(
+                kwargs.get("model"), kwargs.get("custom_llm_provider"), kwargs.get("stream") is True
+            )
             if found is None:
                 return
             operation, model_id = found
-            resolution = installation.processor.resolve(model_id, installation.settings)
-            started = time.perf_counter()
-            if hasattr(start, "timestamp") and hasattr(end, "timestamp"):
-                started -= end.timestamp() - start.timestamp()
-            stamp = start.timestamp() if hasattr(start, "timestamp") else time.time()
+            if pending is not None:
+                outcome, stamp, started = pending.outcome, pending.timestamp, pending.started
+            else:  # not planned (the prompt hook did not run): recorded with what LiteLLM sent
+                resolution = installation.processor.resolve(model_id, installation.settings)
+                outcome = RequestOutcome(resolution=resolution)
+                started = time.perf_counter()
+                if hasattr(start, "timestamp") and hasattr(end, "timestamp"):
+                    started -= end.timestamp() - start.timestamp()
+                stamp = start.timestamp() if hasattr(start, "timestamp") else time.time()
             state = CallState(
-                installation,
-                OPERATIONS[operation],
-                model_id,
-                stamp,
-                started,
-                RequestOutcome(resolution=resolution),
+                installation, OPERATIONS[operation], model_id, stamp, started, outcome
             )
             usage = None if error is not None else _usage(response)
             Call(installation, state).finish(usage, error_code=error)
 
 
-def _logger_class(base: Any) -> Any:
+def _logger_class(base: Any, litellm_hook: Any) -> Any:
     class BedrockCacheHookLogger(base):  # type: ignore[misc]
-        def __init__(self, installation: Installation) -> None:
-            super().__init__()
-            self.bedrock_cache_hook = _Recorder(installation)
+        """LiteLLM's prompt manager and logger in one (see the module's docstring)."""
 
-        def log_success_event(self, kwargs: Any, response_obj: Any, start: Any, end: Any) -> None:
-            self.bedrock_cache_hook.record(kwargs, response_obj, start, end, None)
+        def __init__(self, hook: _Hook) -> None:
+            super().__init__()
+            self.bedrock_cache_hook = hook
+
+        @property
+        def integration_name(self) -> str:
+            return "bedrock-cache-hook"
+
+        def should_run_prompt_management(
+            self, prompt_id: Any, prompt_spec: Any = None, dynamic_callback_params: Any = None
+        ) -> bool:
+            return prompt_id is None  # a prompt id belongs to a real prompt manager
+
+        def get_chat_completion_prompt(  # noqa: PLR0917 (LiteLLM's signature)
+            self,
+            model: str,
+            messages: list[Any],
+            non_default_params: dict[str, Any],
+            prompt_id: Any,
+            prompt_variables: Any,
+            dynamic_callback_params: Any,
+            *args: Any,
+            **kwargs: Any,
+        ) -> tuple[str, list[Any], dict[str, Any]]:
+            def theirs(given: list[Any]) -> tuple[str, list[Any], dict[str, Any]]:
+                result: tuple[str, list[Any], dict[str, Any]] = (
+                    litellm_hook().get_chat_completion_prompt(
+                        model,
+                        given,
+                        non_default_params,
+                        prompt_id,
+                        prompt_variables,
+                        dynamic_callback_params,
+                        *args,
+                        **kwargs,
+                    )
+                )
+                return result
+
+            return self.bedrock_cache_hook.prompt(model, messages, non_default_params, theirs)
+
+        def log_success_event(
+            self, kwargs: Any, response_obj: Any, start_time: Any, end_time: Any
+        ) -> None:
+            self.bedrock_cache_hook.record(kwargs, response_obj, start_time, end_time, None)
 
         async def async_log_success_event(
-            self, kwargs: Any, response_obj: Any, start: Any, end: Any
+            self, kwargs: Any, response_obj: Any, start_time: Any, end_time: Any
         ) -> None:
-            self.bedrock_cache_hook.record(kwargs, response_obj, start, end, None)
+            self.bedrock_cache_hook.record(kwargs, response_obj, start_time, end_time, None)
 
-        def log_failure_event(self, kwargs: Any, response_obj: Any, start: Any, end: Any) -> None:
+        def log_failure_event(
+            self, kwargs: Any, response_obj: Any, start_time: Any, end_time: Any
+        ) -> None:
             error = kwargs.get("exception") if isinstance(kwargs, Mapping) else None
-            self.bedrock_cache_hook.record(kwargs, None, start, end, type(error).__name__)
+            self.bedrock_cache_hook.record(kwargs, None, start_time, end_time, type(error).__name__)
 
         async def async_log_failure_event(
-            self, kwargs: Any, response_obj: Any, start: Any, end: Any
+            self, kwargs: Any, response_obj: Any, start_time: Any, end_time: Any
         ) -> None:
-            self.log_failure_event(kwargs, response_obj, start, end)
+            self.log_failure_event(kwargs, response_obj, start_time, end_time)
 
     return BedrockCacheHookLogger
 
@@ -124,15 +413,29 @@ def register(installation: Installation) -> Callable[[ModuleType], None]:
         callbacks = getattr(module, "callbacks", None)
         if not isinstance(callbacks, list):
             return
-        if any(hasattr(c, "bedrock_cache_hook") for c in callbacks):
-            return
-        base = __import__("litellm.integrations.custom_logger", fromlist=["CustomLogger"])
-        logger = _logger_class(base.CustomLogger)(installation)
+        for existing in callbacks:
+            hook = getattr(existing, "bedrock_cache_hook", None)
+            if isinstance(hook, _Hook):
+                hook.installation = installation
+                return
+        prompt = __import__(
+            "litellm.integrations.custom_prompt_management", fromlist=["CustomPromptManagement"]
+        )
+        theirs = __import__(
+            "litellm.integrations.anthropic_cache_control_hook",
+            fromlist=["AnthropicCacheControlHook"],
+        )
+        our_flag = getattr(module, "enable_anthropic_prompt_caching", False) is not True
+        hook = _Hook(installation, our_flag)
+        logger = _logger_class(prompt.CustomPromptManagement, theirs.AnthropicCacheControlHook)(
+            hook
+        )
         manager = getattr(module, "logging_callback_manager", None)
         adder = getattr(manager, "add_litellm_callback", None)
         if callable(adder):
             adder(logger)
         else:
             callbacks.append(logger)
+        setattr(module, "enable_anthropic_prompt_caching", True)  # noqa: B010 (opens the prompt hook)
 
     return add

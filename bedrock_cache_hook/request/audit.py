@@ -32,6 +32,7 @@ def audit(
     *,
     model_aliases: Mapping[str, str] | None = None,
     model_overrides: Mapping[str, Mapping[str, Any]] | None = None,
+    model_id: str | None = None,
 ) -> AuditReport:
     """Audit a request's caching without a client and without sending anything.
 
@@ -39,12 +40,21 @@ def audit(
     ``params`` the keyword arguments you would pass. Nothing is modified; for InvokeModel the
     ``body`` may be any form boto3 accepts (a file-like body is left where it stands) or, here
     only, the body as a dict.
+
+    ``"litellm.completion"`` and ``"anthropic.messages.create"`` take those calls' keyword
+    arguments instead, audited as the InvokeModel body the hook plans for them (locations are
+    that body's); ``model_id`` overrides the model they name.
     """
+    from ..integrations import _audit  # noqa: PLC0415 (the integrations import this module)
+
+    if operation in _audit.NAMES:
+        params = _audit.as_invoke_params(operation, params, model_id)
+        operation = "InvokeModel"
     name = _OPERATION_NAMES.get(operation, operation)
     if name not in _OPERATION_NAMES.values():
         raise ValueError(
             f"unknown operation {operation!r}: expected one of "
-            + ", ".join(sorted(_OPERATION_NAMES.values()))
+            + ", ".join(sorted([*_OPERATION_NAMES.values(), *_audit.NAMES]))
         )
     model_id = params.get("modelId")
     if not isinstance(model_id, str):
