@@ -5,7 +5,8 @@ from __future__ import annotations
 import bedrock_cache_hook as bch
 from bedrock_cache_hook.bench.text import filler
 from bedrock_cache_hook.request.memory import AnchorStats, PrefixMemory, TailHit
-from bedrock_cache_hook.request.planner import Observations, Policy, late_share
+from bedrock_cache_hook.request.planner import Observations, Policy
+from bedrock_cache_hook.request.pricing import late_share
 from bedrock_cache_hook.sim import Simulator
 from tests.test_planner import conversation, placed, prefix
 
@@ -16,7 +17,7 @@ SONNET_45 = "us.anthropic.claude-sonnet-4-5-20250929-v1:0"
 def test_first_sighting_is_5m_and_the_first_late_gap_moves_to_1h() -> None:
     p = prefix(system=[3000], messages=[("user", [300])])
     assert placed(p, AUTO) == [(0, None, "system-anchor")]
-    seen_once = AnchorStats(requests=1, first_seen=0.0, last_seen=0.0)
+    seen_once = AnchorStats(requests=1, last_seen=0.0)
     late = Observations(anchor=seen_once, gap=600.0)
     assert placed(p, AUTO, late) == [(0, "1h", "system-anchor")]
     quick = Observations(anchor=seen_once, gap=60.0)

@@ -32,7 +32,6 @@ _DIVERGED = b""
 class AnchorStats:
     requests: int = 0  # requests seen on this anchor
     continued: int = 0  # of those, how many a later request continued
-    first_seen: float = 0.0
     last_seen: float = 0.0
     longest_gap: float = 0.0
     #: of the ``requests - 1`` gaps between uses, how many were within 5 minutes / 1 hour
@@ -146,7 +145,7 @@ class PrefixMemory:
             if outer is not None:
                 stats = self._anchors.get(outer)
                 if stats is None:
-                    stats = self._anchors[outer] = AnchorStats(first_seen=now, last_seen=now)
+                    stats = self._anchors[outer] = AnchorStats(last_seen=now)
                 stats.requests += 1
                 stats.last_seen = now
                 stats.fresh_inner += anchor is not None and anchor not in self._anchors
@@ -161,7 +160,7 @@ class PrefixMemory:
             if anchor is not None:
                 stats = self._anchors.get(anchor)
                 if stats is None:
-                    stats = self._anchors[anchor] = AnchorStats(first_seen=now, last_seen=now)
+                    stats = self._anchors[anchor] = AnchorStats(last_seen=now)
                     self.new_anchors += 1
                 else:
                     if stats.requests == 1:

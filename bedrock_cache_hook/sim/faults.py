@@ -54,10 +54,6 @@ class FaultQueue:
                     return self._pending.pop(i)
         return None
 
-    def pending(self) -> list[str]:
-        with self._lock:
-            return list(self._pending)
-
 
 def fault_error(kind: str) -> SimError:
     status, code, message = ERROR_FAULTS[kind]

@@ -37,7 +37,7 @@ from ..tokens import document_tokens, image_tokens, json_tokens, text_tokens
 from . import betas
 from .body import canonical, decode_base64, utf8
 
-__all__ = ["apply", "count_markers", "findings", "parse", "with_markers"]
+__all__ = ["apply", "findings", "parse", "with_markers"]
 
 MARKER_KEY = "cache_control"
 _THINKING = frozenset(("thinking", "redacted_thinking"))
@@ -236,10 +236,6 @@ def parse(
             reader.add("messages", (m, c), element, role, salt=salt if first else b"", whole=whole)
             first = False
     return build(reader.blocks, reader.markers, spec), reader.locations
-
-
-def count_markers(body: Mapping[str, Any]) -> int:
-    return len(parse(body, None)[0].markers)
 
 
 def control(ttl: str | None) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from ..prefix import Block, Marker, Prefix, Section, build, digest, dynamic_kind
 from ..tokens import IMAGE_TOKEN_CAP, document_tokens, image_tokens, json_tokens, text_tokens
 from .body import canonical, decode_base64, utf8
 
-__all__ = ["apply", "count_markers", "parse"]
+__all__ = ["apply", "parse"]
 
 MARKER_KEY = "cachePoint"
 _IMAGE_HEAD = 8192
@@ -141,10 +141,6 @@ def parse(
             reader.items("messages", (m,), _list(message.get("content")), role, salt)
             salt = salt if len(reader.blocks) == before else b""
     return build(reader.blocks, reader.markers, spec), reader.locations
-
-
-def count_markers(body: Mapping[str, Any]) -> int:
-    return len(parse(body, None)[0].markers)
 
 
 def point(ttl: str | None) -> dict[str, Any]:

@@ -1,0 +1,130 @@
+"""Writing markers into Converse params: copy-on-write insertion of ``cachePoint`` elements,
+where they landed, and the prefix of the marked request derived without reading it again."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from ..planner import PlannedMarker
+from ..prefix import Block, Marker, Prefix, Section, location
+
+__all__ = ["apply", "inserted", "marker_element", "with_markers"]
+
+MARKER_KEY = "cachePoint"
+
+
+def marker_element(ttl: str | None) -> dict[str, Any]:
+    point: dict[str, Any] = {"type": "default"}
+    if ttl is not None:
+        point["ttl"] = ttl
+    return {MARKER_KEY: point}
+
+
+def _insert(elements: list[Any], positions: Sequence[tuple[int, str | None]]) -> list[Any]:
+    out = list(elements)
+    for index, ttl in sorted(positions, reverse=True):
+        out.insert(index + 1, marker_element(ttl))
+    return out
+
+
+def apply(
+    params: Mapping[str, Any], prefix: Prefix, markers: Sequence[PlannedMarker]
+) -> dict[str, Any]:
+    """Top-level replacements that add ``markers``; the caller's objects stay untouched."""
+    tools: list[tuple[int, str | None]] = []
+    system: list[tuple[int, str | None]] = []
+    per_message: dict[int, list[tuple[int, str | None]]] = {}
+    for marker in markers:
+        block = prefix.blocks[marker.after]
+        if block.section == "tools":
+            tools.append((block.path[0], marker.ttl))
+        elif block.section == "system":
+            system.append((block.path[0], marker.ttl))
+        else:
+            per_message.setdefault(block.path[0], []).append((block.path[1], marker.ttl))
+    out: dict[str, Any] = {}
+    if tools:
+        tool_config = dict(params["toolConfig"])
+        tool_config["tools"] = _insert(tool_config["tools"], tools)
+        out["toolConfig"] = tool_config
+    if system:
+        out["system"] = _insert(params["system"], system)
+    if per_message:
+        messages = list(params["messages"])
+        for m, positions in per_message.items():
+            message = dict(messages[m])
+            message["content"] = _insert(message["content"], positions)
+            messages[m] = message
+        out["messages"] = messages
+    return out
+
+
+def inserted(
+    prefix: Prefix, markers: Sequence[PlannedMarker]
+) -> tuple[tuple[tuple[str | int, ...], int], ...]:
+    """Where :func:`apply` put each marker element: (path of its list, final index)."""
+    groups: dict[tuple[str | int, ...], list[int]] = {}
+    for marker in markers:
+        block = prefix.blocks[marker.after]
+        if block.section == "tools":
+            key: tuple[str | int, ...] = ("toolConfig", "tools")
+        elif block.section == "system":
+            key = ("system",)
+        else:
+            key = ("messages", block.path[0], "content")
+        groups.setdefault(key, []).append(block.path[-1])
+    # inserting after sorted positions p0 < p1 < ... shifts the k-th one by k
+    return tuple(
+        (key, position + 1 + k)
+        for key, positions in groups.items()
+        for k, position in enumerate(sorted(positions))
+    )
+
+
+def _list_key(marker_or_block: Marker | Block) -> tuple[Section, int]:
+    """The wire list an element sits in: tools, system, or one message's content."""
+    path = marker_or_block.path
+    return marker_or_block.section, (path[0] if marker_or_block.section == "messages" else -1)
+
+
+def with_markers(
+    prefix: Prefix, locations: Sequence[str], markers: Sequence[PlannedMarker]
+) -> tuple[Prefix, list[str]]:
+    """The prefix and marker locations of the request after :func:`apply` added ``markers``,
+    without reading it again: the blocks are the same; markers already there move down by
+    the inserts before them, and each new one sits right after its block."""
+    inserts: dict[tuple[Section, int], list[int]] = {}
+    for planned in markers:
+        block = prefix.blocks[planned.after]
+        inserts.setdefault(_list_key(block), []).append(block.path[-1])
+    for positions in inserts.values():
+        positions.sort()
+    placed: list[tuple[tuple[int, int], Marker, str]] = []
+    for marker, where in zip(prefix.markers, locations, strict=True):
+        key = _list_key(marker)
+        index = marker.path[-1]
+        shift = sum(1 for p in inserts.get(key, ()) if p < index)
+        path = (*marker.path[:-1], index + shift)
+        suffix = ".toolResult" if where.endswith(".toolResult") else ""
+        moved = Marker(marker.section, path, marker.after, marker.ttl, marker.problems)
+        placed.append(((marker.after, 1), moved, location(marker.section, path) + suffix))
+    for planned in markers:
+        block = prefix.blocks[planned.after]
+        position = block.path[-1]
+        shift = sum(1 for p in inserts[_list_key(block)] if p < position)
+        path = (*block.path[:-1], position + 1 + shift)
+        new = Marker(block.section, path, planned.after, planned.ttl)
+        placed.append(((planned.after, 0), new, location(block.section, path)))
+    placed.sort(key=lambda item: item[0])
+    blocks = list(prefix.blocks)
+    for i, block in enumerate(blocks):
+        before = inserts.get(_list_key(block))
+        if before:
+            index = block.path[-1]
+            shift = sum(1 for p in before if p < index)
+            if shift:
+                blocks[i] = dataclasses.replace(block, path=(*block.path[:-1], index + shift))
+    remarked = prefix.remarked(tuple(marker for _, marker, _ in placed), tuple(blocks))
+    return remarked, [where for _, _, where in placed]

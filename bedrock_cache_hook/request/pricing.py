@@ -1,0 +1,137 @@
+"""What a marker is worth: the expected saving of 5m or 1h against none, from prices and what
+memory has seen of a prefix's reuse (the planner's economics; :mod:`.planner` places)."""
+
+from __future__ import annotations
+
+from ..catalog import Prices
+from .memory import AnchorStats, TailHit
+from .plan_types import Observations, PlannedMarker, Policy
+from .prefix import Prefix
+
+FIVE_MINUTES = 300.0
+ONE_HOUR = 3600.0
+#: requests on a stable prefix before its learnt continuation rate is trusted
+MIN_SAMPLES = 3
+#: break-even chance of continuation for Claude's 5m write premium, used when prices are unknown
+DEFAULT_BREAK_EVEN = 0.25 / 0.9
+#: (late gaps, gaps) added to what was observed when estimating the chance of a late reuse
+LATE_PRIOR = (0.1, 0.5)
+#: the same for conversations' continuations (tails): firmer, a tail pays its 1h premium every turn
+CONVERSATION_PRIOR = (0.3, 20.0)
+
+
+def break_even(prices: Prices | None) -> float:
+    """Chance of a read that makes a write premium worth paying."""
+    if prices is None or prices.input <= 0:
+        return DEFAULT_BREAK_EVEN
+    premium = prices.write_5m / prices.input - 1.0
+    saving = 1.0 - prices.read / prices.input
+    if premium <= 0:
+        return 0.0
+    return premium / saving if saving > 0 else 1.0
+
+
+def _gain(p_read: float, prices: Prices | None, one_hour: bool) -> float:
+    """Expected saving per request, as a share of input price, of keeping an anchor marked
+    when a fraction ``p_read`` of requests come within its TTL (reads) and the rest write."""
+    if prices is None or prices.input <= 0:
+        read, write = 0.1, 2.0 if one_hour else 1.25
+    else:
+        write_price = (
+            prices.write_1h if one_hour and prices.write_1h is not None else prices.write_5m
+        )
+        read, write = prices.read / prices.input, write_price / prices.input
+    return p_read * (1.0 - read) - (1.0 - p_read) * (write - 1.0)
+
+
+def anchor_choice(
+    policy: Policy, obs: Observations, prices: Prices | None
+) -> tuple[bool, str | None]:
+    """(mark the stable anchors?, their TTL). Until 3 requests were seen on a prefix, mark it
+    with the policy's TTL; after that, only with a TTL whose observed reuse pays for writes."""
+    stats = obs.anchor
+    wants_1h = policy.one_hour_ok and policy.ttl == "1h"
+    if stats is None or stats.requests < MIN_SAMPLES:
+        return True, "1h" if wants_1h else None
+    gaps = stats.requests - 1
+    options: dict[str | None, float] = {}
+    if not wants_1h:
+        options[None] = _gain(stats.within_5m / gaps, prices, one_hour=False)
+    if policy.one_hour_ok and policy.ttl in ("1h", "auto"):
+        options["1h"] = _gain(stats.within_1h / gaps, prices, one_hour=True)
+    ttl, gain = max(options.items(), key=lambda item: item[1])
+    free_writes = _gain(0.0, prices, one_hour=ttl == "1h") >= 0
+    return gain > 0 or free_writes, ttl
+
+
+def late_share(stats: AnchorStats | None, gap: float | None = None) -> float:
+    """Estimated chance that a prefix's next reuse comes after 5 minutes but within the hour:
+    the share of such gaps seen between its uses (on a second sighting, the one gap since the
+    first: ``gap``), with a weak prior towards 0 (no gap seen: 0.2; the first gap seen late: 0.73,
+    so one late gap is enough to move)."""
+    gaps = max(stats.requests - 1, 0) if stats is not None else 0
+    late = max(stats.within_1h - stats.within_5m, 0) if stats is not None else 0
+    if gap is not None and gaps == 0:
+        gaps += 1
+        late += FIVE_MINUTES < gap <= ONE_HOUR
+    return (late + LATE_PRIOR[0]) / (gaps + LATE_PRIOR[1])
+
+
+def conversation_late_share(
+    stats: AnchorStats | None, previous: TailHit | None, now: float | None
+) -> float:
+    """Estimated chance that a conversation's next turn comes 5-60 minutes after this one: the
+    share of such continuations seen on its stable prefix, with a firmer prior than
+    :func:`late_share`: a tail's 1h premium is paid on every turn, so a single late turn in a
+    chat is not enough to move."""
+    gaps = stats.continuations if stats is not None else 0
+    late = stats.late_continuations if stats is not None else 0
+    return (late + CONVERSATION_PRIOR[0]) / (gaps + CONVERSATION_PRIOR[1])
+
+
+def _ratios(prices: Prices | None) -> tuple[float, float, float]:
+    """(read, 5m write, 1h write) as multiples of the input price."""
+    if prices is None or prices.input <= 0:
+        return 0.1, 1.25, 2.0
+    hour = prices.write_1h if prices.write_1h is not None else prices.write_5m
+    return prices.read / prices.input, prices.write_5m / prices.input, hour / prices.input
+
+
+def auto_ttls(
+    prefix: Prefix, planned: list[PlannedMarker], obs: Observations, prices: Prices | None
+) -> list[PlannedMarker]:
+    """``ttl="auto"``: price 1h against 5m for every marker, front to back (1h may only lead).
+
+    Giving marker ``j`` 1h costs the extra premium on the part of its segment this request
+    writes (nothing when that part is read from an earlier entry), and saves a re-write of the
+    whole segment at 5m prices whenever a use comes 5-60 minutes after the previous one
+    (chance :func:`late_share` per use; an anchor's entry serves its future uses, counted as
+    many as its past ones; a tail is weighed against its next turn,
+    :func:`conversation_late_share`). The longest leading run of markers with the best total
+    gets 1h."""
+    read, five, hour = _ratios(prices)
+    p_anchor = late_share(obs.anchor, obs.gap)
+    p_conversation = conversation_late_share(obs.anchor, obs.previous_tail, obs.now)
+    horizon = max(obs.anchor.requests, 1) if obs.anchor is not None else 1
+    read_to = obs.read_through if obs.read_through is not None else -1
+    ordered = sorted(planned, key=lambda m: m.after)
+    best_k, best, running, previous = 0, 0.0, 0.0, -1
+    for k, marker in enumerate(ordered, start=1):
+        tail_like = marker.reason in ("tail", "previous-tail")
+        # an anchor's 1h entry, kept alive by its reads, spares a re-write at every late gap
+        # of its future uses (about as many as it had so far); a tail's premium recurs on
+        # every turn, so it is weighed against the next turn only
+        p_late = p_conversation if tail_like else p_anchor * horizon
+        segment = prefix.tokens_through(marker.after) - prefix.tokens_through(previous)
+        written = prefix.tokens_through(marker.after) - prefix.tokens_through(
+            max(previous, min(read_to, marker.after))
+        )
+        if written > 0:  # a marker on a live entry writes nothing: its TTL changes nothing
+            running += p_late * (five - read) * segment - (hour - five) * written
+        if running > best:
+            best_k, best = k, running
+        previous = marker.after
+    return [
+        PlannedMarker(m.after, "1h" if i < best_k else None, m.reason)
+        for i, m in enumerate(ordered)
+    ]
