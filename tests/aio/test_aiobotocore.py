@@ -123,9 +123,9 @@ def _check_all_four(texts: list[str]) -> None:
         "InvokeModelWithResponseStream",
     ]
     assert [r.status for r in got] == ["miss", "hit", "hit", "hit", "hit"]
-    assert all(r.completed and r.injected == 1 for r in got)
+    assert all(r.completed and r.injected >= 1 for r in got)
     assert got[0].cache_write_tokens > 1000
-    assert all(r.cache_read_tokens == got[0].cache_write_tokens for r in got[1:])
+    assert all(r.cache_read_tokens >= got[0].cache_write_tokens for r in got[1:])
     assert all(r.output_tokens > 0 for r in got)
     assert [r.usage_source for r in got][2:] == ["stream-metadata", "headers", "stream-events"]
     assert all(texts)  # the caller got its answers

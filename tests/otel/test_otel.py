@@ -27,6 +27,7 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 import bedrock_cache_hook
+from bedrock_cache_hook.activation.install import _reset
 from bedrock_cache_hook.export import otel
 from bedrock_cache_hook.sim import Simulator
 
@@ -138,7 +139,7 @@ def test_every_instrumented_span_gets_usage_and_the_hooks_attributes(
         assert attributes[otel.CACHE_READ_TOKENS] == record.cache_read_tokens
         assert attributes[otel.CACHE_CREATION_TOKENS] == record.cache_write_tokens
         assert attributes["bedrock_cache_hook.status"] == record.status
-        assert attributes["bedrock_cache_hook.markers_added"] == record.injected == 1
+        assert attributes["bedrock_cache_hook.markers_added"] == record.injected >= 1
         assert attributes["bedrock_cache_hook.markers"] == record.markers
         assert attributes["bedrock_cache_hook.cost_usd"] == pytest.approx(record.cost_usd)
         assert attributes["bedrock_cache_hook.completed"] is True
@@ -171,7 +172,8 @@ def _instrumentation_only_attributes() -> list[dict[str, Any]]:
         run_workload()
     finally:
         instrumentor.uninstrument()
-        bedrock_cache_hook.uninstall()
+        # forget what the planner learnt: the second run must plan exactly as this one did
+        _reset()
         bedrock_cache_hook.get_ledger().clear()
     return [dict(s.attributes or {}) for s in bedrock_spans(telemetry)]
 
