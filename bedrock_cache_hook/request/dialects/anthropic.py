@@ -16,12 +16,11 @@ Writing is copy-on-write: the returned body shares every list and dict it did no
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 from ...catalog import ModelSpec
 from ..findings import Finding, finding
-from ..planner import PlannedMarker
 from ..prefix import (
     Block,
     Marker,
@@ -35,9 +34,10 @@ from ..prefix import (
 from ..shape import identity, structured
 from ..tokens import document_tokens, image_tokens, json_tokens, text_tokens
 from . import betas
+from .anthropic_write import apply, control, marker_ttl, with_markers
 from .body import canonical, decode_base64, utf8
 
-__all__ = ["apply", "findings", "parse", "with_markers"]
+__all__ = ["apply", "control", "findings", "parse", "with_markers"]
 
 MARKER_KEY = "cache_control"
 _THINKING = frozenset(("thinking", "redacted_thinking"))
@@ -104,11 +104,6 @@ def _problems(control: Any, kind: str, empty_text: bool) -> tuple[str, ...]:
     if empty_text:
         problems.append("on-empty-text")
     return tuple(problems)
-
-
-def _ttl(control: Any) -> str | None:
-    ttl = control.get("ttl") if isinstance(control, Mapping) else None
-    return ttl if isinstance(ttl, str) else None
 
 
 class _Reader:
@@ -203,7 +198,9 @@ class _Reader:
         problems: tuple[str, ...],
         where: str,
     ) -> None:
-        self.markers.append(Marker(section, path, len(self.blocks) - 1, _ttl(control), problems))
+        self.markers.append(
+            Marker(section, path, len(self.blocks) - 1, marker_ttl(control), problems)
+        )
         self.locations.append(where)
 
 
@@ -236,77 +233,6 @@ def parse(
             reader.add("messages", (m, c), element, role, salt=salt if first else b"", whole=whole)
             first = False
     return build(reader.blocks, reader.markers, spec), reader.locations
-
-
-def control(ttl: str | None) -> dict[str, Any]:
-    value: dict[str, Any] = {"type": "ephemeral"}
-    if ttl is not None and ttl != "5m":
-        value["ttl"] = ttl
-    return value
-
-
-def _marked(element: Any, ttl: str | None) -> dict[str, Any]:
-    if isinstance(element, str):
-        return {"type": "text", "text": element, MARKER_KEY: control(ttl)}
-    return {**element, MARKER_KEY: control(ttl)}
-
-
-def _mark_list(value: Any, positions: Mapping[int, str | None]) -> list[Any]:
-    """A copy of a block list (a string: its one-block form) with the positions marked."""
-    out = [value] if isinstance(value, str) else list(value)
-    for index, ttl in positions.items():
-        out[index] = _marked(out[index], ttl)
-    return out
-
-
-def apply(
-    body: Mapping[str, Any], prefix: Prefix, markers: Sequence[PlannedMarker]
-) -> dict[str, Any]:
-    """A new body with ``cache_control`` on the planned blocks; the input is left untouched."""
-    tools: dict[int, str | None] = {}
-    system: dict[int, str | None] = {}
-    per_message: dict[int, dict[int, str | None]] = {}
-    for marker in markers:
-        block = prefix.blocks[marker.after]
-        if block.section == "tools":
-            tools[block.path[0]] = marker.ttl
-        elif block.section == "system":
-            system[block.path[0]] = marker.ttl
-        else:
-            per_message.setdefault(block.path[0], {})[block.path[1]] = marker.ttl
-    out = dict(body)
-    if tools:
-        out["tools"] = _mark_list(body["tools"], tools)
-    if system:
-        out["system"] = _mark_list(body["system"], system)
-    if per_message:
-        messages = list(body["messages"])
-        for m, positions in per_message.items():
-            message = dict(messages[m])
-            message["content"] = _mark_list(message["content"], positions)
-            messages[m] = message
-        out["messages"] = messages
-    return out
-
-
-def with_markers(
-    prefix: Prefix, locations: Sequence[str], markers: Sequence[PlannedMarker]
-) -> tuple[Prefix, list[str]]:
-    """The prefix and marker locations of the body after :func:`apply` added ``markers``,
-    without reading it again: ``cache_control`` goes inside the block it caches, so blocks
-    keep their places (a string ``system`` / ``content`` becomes its one-block list)."""
-    placed: list[tuple[tuple[int, int], Marker, str]] = [
-        ((marker.after, 1), marker, where)
-        for marker, where in zip(prefix.markers, locations, strict=True)
-    ]
-    for planned in markers:
-        block = prefix.blocks[planned.after]
-        ttl = _ttl(control(planned.ttl))
-        new = Marker(block.section, block.path, planned.after, ttl)
-        placed.append(((planned.after, 0), new, location(block.section, block.path, "tools")))
-    placed.sort(key=lambda item: item[0])
-    remarked = prefix.remarked(tuple(marker for _, marker, _ in placed), prefix.blocks)
-    return remarked, [where for _, _, where in placed]
 
 
 def findings(body: Mapping[str, Any], spec: ModelSpec | None, prefix: Prefix) -> list[Finding]:
