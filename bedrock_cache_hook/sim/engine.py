@@ -30,9 +30,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
 import logging
-import re
 import threading
 import time
 import uuid
@@ -41,7 +39,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from email.utils import formatdate
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
 from ..activation.guard import text_free_traceback
 from .cache import CacheStore
@@ -51,7 +49,8 @@ from .faults import ERROR_FAULTS, STREAM_FAULTS, FaultKind, FaultQueue, fault_er
 from .invoke_wire import decode_body, parse_invoke, parse_messages
 from .latency import LatencyModel
 from .models import SimModel, resolve_model
-from .reply import Reply
+from .records import CallLog, WireRequest
+from .reply import Reply, reply_pieces
 from .requests import Prompt, check_markers, with_tool_prompt
 from .responses import (
     WireResponse,
@@ -60,8 +59,8 @@ from .responses import (
     reply_response,
     stream_error_frame,
 )
+from .routes import INVOKE, MESSAGES, STREAMING, route, signing_region
 from .signing import verify_signature
-from .tokenizer import pieces
 
 __all__ = ["EPOCH", "CallLog", "Engine", "WireRequest"]
 
@@ -69,59 +68,6 @@ logger = logging.getLogger("bedrock_cache_hook.sim")
 
 #: 2026-01-01T00:00:00Z: where the default virtual clock starts
 EPOCH = 1_767_225_600.0
-_OPERATIONS = {
-    "converse": "Converse",
-    "converse-stream": "ConverseStream",
-    "invoke": "InvokeModel",
-    "invoke-with-response-stream": "InvokeModelWithResponseStream",
-    "count-tokens": "CountTokens",
-}
-_STREAMING = ("ConverseStream", "InvokeModelWithResponseStream", "MessagesStream")
-_INVOKE = ("InvokeModel", "InvokeModelWithResponseStream")
-_MESSAGES = ("Messages", "MessagesStream")
-_ROUTE = re.compile(r"^/model/([^/]+)/([a-z-]+)$")
-_MESSAGES_PATH = "/anthropic/v1/messages"
-_SCOPE = re.compile(r"Credential=[^/,]+/\d{8}/([^/,]+)/")
-_PHRASES = (
-    "The cached prefix was read back and the answer is ready.",
-    "Here is a short, deterministic reply from the local simulator.",
-    "Understood. Nothing else to add for this request.",
-    "The simulator answers with a fixed phrase chosen by the prompt.",
-    "All set: this reply depends only on the request you sent.",
-)
-
-
-@dataclass(frozen=True)
-class WireRequest:
-    method: str
-    #: the request target as sent (percent-encoded path, optional query)
-    path: str
-    #: header names lower-cased
-    headers: Mapping[str, str]
-    body: bytes
-
-
-@dataclass(frozen=True)
-class CallLog:
-    """One request as the simulated service saw it: counts and ids only."""
-
-    seq: int
-    at: float
-    operation: str
-    model_id: str
-    region: str
-    status: int
-    error_code: str | None = None
-    #: uncached input (Bedrock's ``inputTokens``); all input for CountTokens
-    input_tokens: int = 0
-    cache_read_tokens: int = 0
-    cache_write_tokens: int = 0
-    output_tokens: int = 0
-    #: of ``cache_write_tokens``, those written with the 1h TTL
-    cache_write_1h_tokens: int = 0
-    first_token_ms: int = 0
-    latency_ms: int = 0
-    fault: str | None = None
 
 
 @dataclass(frozen=True)
@@ -133,32 +79,6 @@ class _Call:
     request_id: str
     date: str
     log: CallLog
-
-
-def _reply_pieces(digest: str, limit: int | None) -> tuple[list[tuple[str, int]], bool]:
-    """The reply's pieces (with token counts) and whether ``limit`` cut it short."""
-    kept: list[tuple[str, int]] = []
-    used = 0
-    for piece, tokens in pieces(_PHRASES[int(digest[:8], 16) % len(_PHRASES)]):
-        if limit is not None and used + tokens > limit:
-            return kept, True
-        kept.append((piece, tokens))
-        used += tokens
-    return kept, False
-
-
-def _messages_route(raw: bytes) -> tuple[str, str]:
-    """(operation, model id) of a Messages API request: the model and ``stream`` are in the
-    body; a body that is not a JSON object still routes (and is rejected as malformed)."""
-    try:
-        body = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        return "Messages", ""
-    if not isinstance(body, dict):
-        return "Messages", ""
-    model = body.get("model")
-    operation = "MessagesStream" if body.get("stream") is True else "Messages"
-    return operation, model if isinstance(model, str) else ""
 
 
 class Engine:
@@ -219,14 +139,8 @@ class Engine:
             seq = self._seq
         now = self.now()
         digest = hashlib.sha256(b"bedrock-cache-hook-sim:%d" % seq).digest()
-        scope = _SCOPE.search(request.headers.get("authorization", ""))
-        region = scope.group(1) if scope else self.region
-        path = urlsplit(request.path).path
-        route = _ROUTE.match(path)
-        operation = _OPERATIONS.get(route.group(2), "") if route else ""
-        model_id = unquote(route.group(1)) if route else ""
-        if path == _MESSAGES_PATH:
-            operation, model_id = _messages_route(request.body)
+        region = signing_region(request) or self.region
+        operation, model_id = route(request)
         return _Call(
             request=request,
             operation=operation,
@@ -250,7 +164,7 @@ class Engine:
                 path = urlsplit(request.path).path
                 message = UNKNOWN_OPERATION.format(method=request.method, path=path)
                 raise SimError(message, "UnknownOperationException", 404)
-            fault = self.faults.take(call.operation in _STREAMING)
+            fault = self.faults.take(call.operation in STREAMING)
             if fault in ERROR_FAULTS:
                 log = replace(log, fault=fault)
                 raise fault_error(fault)
@@ -258,7 +172,7 @@ class Engine:
         except SimError as error:
             self._record(replace(log, status=error.status, error_code=error.code))
             message = error.message
-            if error.from_model and call.operation in _INVOKE:
+            if error.from_model and call.operation in INVOKE:
                 message = MODEL_ERRORS.format(message=message)
             return error_response(
                 error.status,
@@ -266,7 +180,7 @@ class Engine:
                 message,
                 call.request_id,
                 call.date,
-                anthropic=call.operation in _MESSAGES,
+                anthropic=call.operation in MESSAGES,
             )
         except Exception as exc:  # a simulator bug must not hang or crash a transport
             logger.error(
@@ -284,7 +198,7 @@ class Engine:
                 SERVER_ERROR,
                 call.request_id,
                 call.date,
-                anthropic=call.operation in _MESSAGES,
+                anthropic=call.operation in MESSAGES,
             )
 
     def _prompt(
@@ -292,7 +206,7 @@ class Engine:
     ) -> tuple[str, Prompt]:
         if operation in ("Converse", "ConverseStream"):
             return "converse", parse_converse(body)
-        if operation in _MESSAGES:
+        if operation in MESSAGES:
             return "anthropic", parse_messages(body, spec)
         if operation != "CountTokens":
             return parse_invoke(body, spec)
@@ -314,7 +228,7 @@ class Engine:
         check_markers(prompt, model, call.model_id)
         writer = call.log.seq
         accounting = self.store.account(call.region, model, prompt, self.now(), writer)
-        kept, truncated = _reply_pieces(accounting.digest, prompt.max_tokens)
+        kept, truncated = reply_pieces(accounting.digest, prompt.max_tokens)
         output = sum(tokens for _, tokens in kept)
         reply = Reply(
             operation=call.operation,
@@ -351,7 +265,7 @@ class Engine:
     def _shape(self, reply: Reply, fault: str | None) -> WireResponse:
         headers, chunks = reply_response(reply)
         scale = self.time_scale / 1000.0
-        streaming = reply.operation in _STREAMING
+        streaming = reply.operation in STREAMING
         first = (reply.first_token_ms if streaming else reply.latency_ms) * scale
         per_chunk = self.latency.per_output_token_ms * scale if streaming else 0.0
         cut_at = None

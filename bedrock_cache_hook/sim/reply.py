@@ -5,8 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .cache import Accounting
+from .tokenizer import pieces
 
-__all__ = ["Reply", "stop_reason"]
+__all__ = ["Reply", "reply_pieces", "stop_reason"]
+
+#: the reply texts: one chosen by the prompt's hash, so the same request gets the same bytes
+_PHRASES = (
+    "The cached prefix was read back and the answer is ready.",
+    "Here is a short, deterministic reply from the local simulator.",
+    "Understood. Nothing else to add for this request.",
+    "The simulator answers with a fixed phrase chosen by the prompt.",
+    "All set: this reply depends only on the request you sent.",
+)
 
 
 @dataclass(frozen=True)
@@ -36,3 +46,15 @@ def stop_reason(reply: Reply) -> str:
     if reply.dialect == "prompt":
         return "length" if reply.truncated else "stop"
     return "max_tokens" if reply.truncated else "end_turn"
+
+
+def reply_pieces(digest: str, limit: int | None) -> tuple[list[tuple[str, int]], bool]:
+    """The reply's pieces (with token counts) and whether ``limit`` cut it short."""
+    kept: list[tuple[str, int]] = []
+    used = 0
+    for piece, tokens in pieces(_PHRASES[int(digest[:8], 16) % len(_PHRASES)]):
+        if limit is not None and used + tokens > limit:
+            return kept, True
+        kept.append((piece, tokens))
+        used += tokens
+    return kept, False
