@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..activation.hooks import Installation
-from . import anthropic_sdk, litellm_hook
+from . import anthropic_clients, litellm_hook
 from ._imports import when_imported
 
 __all__ = ["detach_client", "enable", "install_client", "is_sdk_client"]
@@ -20,17 +20,17 @@ __all__ = ["detach_client", "enable", "install_client", "is_sdk_client"]
 
 def enable(installation: Installation) -> None:
     """Process-wide: cover Anthropic SDK clients created from now on and LiteLLM's calls."""
-    when_imported("anthropic", anthropic_sdk.patch_classes(installation))
+    when_imported("anthropic", anthropic_clients.patch_classes(installation))
     when_imported("litellm", litellm_hook.register(installation))
 
 
 def is_sdk_client(target: Any) -> bool:
-    return anthropic_sdk.is_client(target)
+    return anthropic_clients.is_client(target)
 
 
 def install_client(target: Any, installation: Installation) -> None:
-    anthropic_sdk.attach_client(target, installation)
+    anthropic_clients.attach_client(target, installation)
 
 
 def detach_client(target: Any) -> None:
-    anthropic_sdk.detach_client(target)
+    anthropic_clients.detach_client(target)

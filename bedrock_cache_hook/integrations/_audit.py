@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .litellm_hook import to_messages_body
+from .litellm_messages import to_messages_body
 
 __all__ = ["NAMES", "as_invoke_params"]
 

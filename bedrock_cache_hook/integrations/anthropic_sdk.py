@@ -25,10 +25,7 @@ call has one record however many attempts it took.
 
 from __future__ import annotations
 
-import functools
-import sys
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
-from types import ModuleType
 from typing import Any
 
 from ..activation.guard import guarded
@@ -36,35 +33,13 @@ from ..activation.hooks import Installation
 from ..response.usage import InvokeStreamUsage, from_headers, headers_carry_cache
 from ._calls import Call, begin, usage_of
 
-__all__ = ["attach_client", "detach_client", "is_client", "patch_classes"]
+__all__ = ["AsyncHook", "SyncHook", "hook_for"]
 
 _MESSAGES_URLS = ("/v1/messages", "/v1/messages?beta=true")
 #: class name -> (flavour, async)
-_CLASSES = {
-    "AnthropicBedrock": ("bedrock", False),
-    "AsyncAnthropicBedrock": ("bedrock", True),
-    "AnthropicBedrockMantle": ("mantle", False),
-    "AsyncAnthropicBedrockMantle": ("mantle", True),
-}
 _RAW_RESPONSE_HEADER = "X-Stainless-Raw-Response"
 _STREAM_EVENTS = ("message_start", "message_delta", "message_stop")
 _RETRY_CONNECTION = ("APIConnectionError", "APITimeoutError")
-
-
-def _kind(client: Any) -> tuple[str, bool] | None:
-    module = sys.modules.get("anthropic")
-    if module is None:
-        return None
-    for name, kind in _CLASSES.items():
-        cls = getattr(module, name, None)
-        if isinstance(cls, type) and isinstance(client, cls):
-            return kind
-    return None
-
-
-def is_client(target: Any) -> bool:
-    """Is ``target`` one of the Anthropic SDK's Bedrock clients?"""
-    return _kind(target) is not None
 
 
 def _operation(flavour: str, stream: bool) -> str:
@@ -282,55 +257,5 @@ class AsyncHook(_Hook):
         stream.close = closing
 
 
-def _hook(installation: Installation, flavour: str, asynchronous: bool) -> _Hook:
+def hook_for(installation: Installation, flavour: str, asynchronous: bool) -> _Hook:
     return (AsyncHook if asynchronous else SyncHook)(installation, flavour)
-
-
-def attach_client(client: Any, installation: Installation) -> None:
-    """Give an existing client our middleware for ``installation`` (replacing ours)."""
-    kind = _kind(client)
-    if kind is None:
-        raise TypeError(f"not an Anthropic SDK Bedrock client: {type(client).__name__}")
-    hook = _hook(installation, *kind)
-    hook.max_retries = int(getattr(client, "max_retries", 2))
-    others = tuple(m for m in client._middleware if not isinstance(m, _Hook))
-    client._middleware = (*others, hook)
-    client._middleware_chain = client._build_middleware_chain()
-
-
-def detach_client(client: Any) -> None:
-    """Remove our middleware from ``client`` (``install(client, mode="off")``)."""
-    client._middleware = tuple(m for m in client._middleware if not isinstance(m, _Hook))
-    client._middleware_chain = client._build_middleware_chain()
-
-
-def _patched_init(original: Any, installation: Installation, kind: tuple[str, bool]) -> Any:
-    @functools.wraps(original)
-    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
-        given = kwargs.get("middleware")
-        if not any(isinstance(m, _Hook) for m in given or ()):
-            kwargs["middleware"] = (*(given or ()), _hook(installation, *kind))
-        original(self, *args, **kwargs)
-        for entry in self._middleware:
-            if isinstance(entry, _Hook):
-                entry.max_retries = int(getattr(self, "max_retries", 2))
-
-    __init__.__bedrock_cache_hook__ = True  # type: ignore[attr-defined]
-    return __init__
-
-
-def patch_classes(installation: Installation) -> Callable[[ModuleType], None]:
-    """A callback for :func:`._imports.when_imported` on ``anthropic``: clients created from
-    then on carry our middleware for ``installation`` (the process-wide one)."""
-
-    def patch(module: ModuleType) -> None:
-        for name, kind in _CLASSES.items():
-            cls = getattr(module, name, None)
-            if not isinstance(cls, type):
-                continue  # an SDK version without this client
-            init = cls.__dict__.get("__init__")
-            if init is None or getattr(init, "__bedrock_cache_hook__", False):
-                continue
-            setattr(cls, "__init__", _patched_init(init, installation, kind))  # noqa: B010
-
-    return patch
