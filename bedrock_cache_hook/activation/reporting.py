@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from ..operations import Operation
 from ..request.findings import finding
@@ -12,17 +12,29 @@ from ..request.processor import RequestOutcome
 from ..response.usage import NO_USAGE, Usage
 from .state import CallState
 
-if TYPE_CHECKING:
-    from .hooks import Installation
+__all__ = ["Recorder", "Reporter", "request_id_of", "unread_outcome"]
 
-__all__ = ["Reporter", "request_id_of", "unread_outcome"]
+
+class Recorder(Protocol):
+    """What writes a call's record (the installation)."""
+
+    def _record(
+        self,
+        state: CallState,
+        *,
+        usage: Usage,
+        completed: bool,
+        error_code: str | None,
+        server_latency_ms: int | None,
+        request_id: str | None,
+    ) -> None: ...
 
 
 class Reporter:
     """Records one call, once: the usage the response reader found, or (``unread``) none,
     with a finding saying the hook could not read the response."""
 
-    def __init__(self, installation: Installation, state: CallState, request_id: str | None):
+    def __init__(self, installation: Recorder, state: CallState, request_id: str | None):
         self._installation = installation
         self._state = state
         self.request_id = request_id

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from ..ledger import CallRecord
 from ..operations import Operation
 from ..request.healing import Feature
 from ..request.processor import RequestOutcome
-
-if TYPE_CHECKING:
-    from .hooks import Installation
 
 __all__ = ["CALL_OBSERVERS", "CallObserver", "CallState"]
 
@@ -32,7 +29,8 @@ CALL_OBSERVERS: list[CallObserver] = []
 class CallState:
     """Per-call state, carried in botocore's request ``context`` from request to response."""
 
-    installation: Installation
+    #: the installation that planned the call (its handlers report only their own calls)
+    installation: object
     operation: Operation
     model_id: str
     timestamp: float
