@@ -20,3 +20,18 @@ def test_fixtures_give_a_hooked_simulator_client(
     assert first.status == "miss"
     assert second.status == "hit"
     assert bedrock_sim.last_call().cache_read_tokens == second.cache_read_tokens > 0
+
+
+def test_the_plugin_loads_nothing_until_a_fixture_is_used() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, _bedrock_cache_hook_pytest\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('botocore', 'boto3', "
+        "'bedrock_cache_hook')))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert done.stdout.strip() == "[]"

@@ -7,7 +7,10 @@
   the hook installed on it (``inject`` mode, records into ``bedrock_ledger``, planner on the
   simulator's clock); uninstalled afterwards.
 
-Imports happen inside the fixtures, so a pytest run that does not use them loads nothing.
+It lives outside the package (installed beside it, like the start-up hook): importing anything
+from the package runs its ``__init__``, which loads botocore. Here nothing is imported until a
+fixture is used, so every pytest run of every project that has the package installed pays
+nothing for it.
 """
 
 from __future__ import annotations
@@ -18,27 +21,27 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from ..ledger import Ledger
-    from ..sim import Simulator
+    from bedrock_cache_hook.ledger import Ledger
+    from bedrock_cache_hook.sim import Simulator
 
 
 @pytest.fixture
 def bedrock_sim() -> Simulator:
-    from ..sim import Simulator
+    from bedrock_cache_hook.sim import Simulator
 
     return Simulator()
 
 
 @pytest.fixture
 def bedrock_ledger() -> Ledger:
-    from ..ledger import Ledger
+    from bedrock_cache_hook.ledger import Ledger
 
     return Ledger()
 
 
 @pytest.fixture
 def bedrock_client(bedrock_sim: Simulator, bedrock_ledger: Ledger) -> Iterator[Any]:
-    from ..activation.install import install, uninstall
+    from bedrock_cache_hook.activation.install import install, uninstall
 
     client = bedrock_sim.client()
     install(client, mode="inject", ledger=bedrock_ledger, clock=lambda: bedrock_sim.now)
