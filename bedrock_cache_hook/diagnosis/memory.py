@@ -16,13 +16,14 @@ import threading
 from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 
+from ..request.prefix import FIVE_MINUTES, ONE_HOUR, TTL_SECONDS
 from .fingerprint import Fingerprint, keyed
 
 __all__ = ["Churn", "DiagnosisMemory", "SeenMark", "Ticket"]
 
 DEFAULT_CAPACITY = 10_000
 #: long enough to tell an expired 1h entry from a prefix never seen
-DEFAULT_MAX_AGE = 3 * 3600.0
+DEFAULT_MAX_AGE = 3 * ONE_HOUR
 #: calls of a workload before churn is judged, and the share of new values that is churn
 CHURN_CALLS = 5
 CHURN_SHARE = 0.8
@@ -216,7 +217,7 @@ class DiagnosisMemory:
         for (h, index, tokens), ttl in zip(fp.marks, fp.mark_ttls, strict=True):
             mark = self._marks.get(h)
             # a caller's marker may carry any ttl string (Bedrock rejects it): 5 minutes then
-            lifetime = _TTL.get(mark.ttl, _TTL["5m"]) if mark is not None else 0.0
+            lifetime = TTL_SECONDS.get(mark.ttl, FIVE_MINUTES) if mark is not None else 0.0
             if mark is not None and mark.responded and now - mark.last_seen < lifetime:
                 self._marks.move_to_end(h)
                 continue  # a live entry: this request reads it, its response refreshes it
@@ -234,6 +235,3 @@ class DiagnosisMemory:
         for table in (self._marks, self._recent, self._index, self._workloads):
             while len(table) > self.capacity:
                 table.popitem(last=False)
-
-
-_TTL = {"5m": 300.0, "1h": 3600.0}

@@ -28,6 +28,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from ..request.prefix import FIVE_MINUTES, TTL_SECONDS
 from .fingerprint import Fingerprint
 from .memory import Ticket
 
@@ -50,7 +51,6 @@ MissReason = Literal[
 ]
 MISS_REASONS: tuple[str, ...] = MissReason.__args__  # type: ignore[attr-defined]
 
-_TTL_SECONDS = {"5m": 300.0, "1h": 3600.0}
 #: an earlier marked prefix counts as read when the reads cover this share of it
 _READ_SHARE = 0.9
 
@@ -130,7 +130,7 @@ def diagnose(
         if not seen.responded:
             return Diagnosis("concurrent_write", None, missed)
         gap = ticket.now - seen.last_seen
-        if gap >= _TTL_SECONDS.get(seen.ttl, 300.0):
+        if gap >= TTL_SECONDS.get(seen.ttl, FIVE_MINUTES):
             return Diagnosis("ttl_expired", round(gap, 3), missed)
         return Diagnosis("unknown", None, missed)
     if ticket.previous is not None:

@@ -19,11 +19,11 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 
+from .prefix import FIVE_MINUTES, ONE_HOUR
+
 __all__ = ["AnchorStats", "PrefixMemory", "TailHit"]
 
 DEFAULT_CAPACITY = 20_000
-FIVE_MINUTES = 300.0
-ONE_HOUR = 3600.0
 #: a boundary followed by different content in different requests
 _DIVERGED = b""
 

@@ -52,11 +52,9 @@ from collections.abc import Callable
 from ..catalog import ModelSpec, Prices
 from .memory import TailHit
 from .plan_types import Observations, Plan, PlannedMarker, Policy
-from .prefix import TTL_ORDER, Prefix
+from .prefix import FIVE_MINUTES, ONE_HOUR, TTL_ORDER, Prefix
 from .pricing import (
-    FIVE_MINUTES,
     MIN_SAMPLES,
-    ONE_HOUR,
     anchor_choice,
     auto_ttls,
     break_even,

@@ -20,6 +20,10 @@ from ..catalog import ModelSpec
 
 Section = Literal["tools", "system", "messages"]
 TTL_ORDER = {"5m": 0, "1h": 1}
+#: how long an entry lives after it is written or read, per TTL (the one table of it)
+TTL_SECONDS = {"5m": 300.0, "1h": 3600.0}
+FIVE_MINUTES = TTL_SECONDS["5m"]
+ONE_HOUR = TTL_SECONDS["1h"]
 
 #: per-call-looking values, one alternation so a text is scanned once; the group names it
 _DYNAMIC = re.compile(

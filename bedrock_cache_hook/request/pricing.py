@@ -6,10 +6,8 @@ from __future__ import annotations
 from ..catalog import Prices
 from .memory import AnchorStats, TailHit
 from .plan_types import Observations, PlannedMarker, Policy
-from .prefix import Prefix
+from .prefix import FIVE_MINUTES, ONE_HOUR, Prefix
 
-FIVE_MINUTES = 300.0
-ONE_HOUR = 3600.0
 #: requests on a stable prefix before its learnt continuation rate is trusted
 MIN_SAMPLES = 3
 #: break-even chance of continuation for Claude's 5m write premium, used when prices are unknown
