@@ -27,7 +27,6 @@ from ..prefix import (
     Prefix,
     Section,
     build,
-    digest,
     dynamic_kind,
     location,
 )
@@ -35,7 +34,7 @@ from ..shape import identity, structured
 from ..tokens import document_tokens, image_tokens, json_tokens, text_tokens
 from . import betas
 from .anthropic_write import apply, control, marker_ttl, with_markers
-from .body import canonical, decode_base64, utf8
+from .body import canonical, decode_base64, salt_of
 
 __all__ = ["apply", "control", "findings", "parse", "with_markers"]
 
@@ -205,8 +204,7 @@ class _Reader:
 
 
 def message_salt(body: Mapping[str, Any]) -> bytes:
-    parts = [canonical(body.get(key)) for key in _SALT_KEYS if body.get(key) is not None]
-    return digest(utf8("|".join(parts))) if parts else b""
+    return salt_of(body.get(key) for key in _SALT_KEYS)
 
 
 def parse(

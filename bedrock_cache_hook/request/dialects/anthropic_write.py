@@ -8,6 +8,7 @@ from typing import Any
 
 from ..planner import PlannedMarker
 from ..prefix import Marker, Prefix, location
+from .marking import Positions, rewrite
 
 __all__ = ["apply", "control", "marker_ttl", "with_markers"]
 
@@ -33,10 +34,10 @@ def _marked(element: Any, ttl: str | None) -> dict[str, Any]:
     return {**element, MARKER_KEY: control(ttl)}
 
 
-def _mark_list(value: Any, positions: Mapping[int, str | None]) -> list[Any]:
+def _mark_list(value: Any, positions: Positions) -> list[Any]:
     """A copy of a block list (a string: its one-block form) with the positions marked."""
     out = [value] if isinstance(value, str) else list(value)
-    for index, ttl in positions.items():
+    for index, ttl in positions:
         out[index] = _marked(out[index], ttl)
     return out
 
@@ -45,30 +46,7 @@ def apply(
     body: Mapping[str, Any], prefix: Prefix, markers: Sequence[PlannedMarker]
 ) -> dict[str, Any]:
     """A new body with ``cache_control`` on the planned blocks; the input is left untouched."""
-    tools: dict[int, str | None] = {}
-    system: dict[int, str | None] = {}
-    per_message: dict[int, dict[int, str | None]] = {}
-    for marker in markers:
-        block = prefix.blocks[marker.after]
-        if block.section == "tools":
-            tools[block.path[0]] = marker.ttl
-        elif block.section == "system":
-            system[block.path[0]] = marker.ttl
-        else:
-            per_message.setdefault(block.path[0], {})[block.path[1]] = marker.ttl
-    out = dict(body)
-    if tools:
-        out["tools"] = _mark_list(body["tools"], tools)
-    if system:
-        out["system"] = _mark_list(body["system"], system)
-    if per_message:
-        messages = list(body["messages"])
-        for m, positions in per_message.items():
-            message = dict(messages[m])
-            message["content"] = _mark_list(message["content"], positions)
-            messages[m] = message
-        out["messages"] = messages
-    return out
+    return {**body, **rewrite(body, prefix, markers, _mark_list, ("tools",))}
 
 
 def with_markers(

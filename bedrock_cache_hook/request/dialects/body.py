@@ -20,8 +20,10 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
+
+from ..prefix import digest
 
 __all__ = [
     "BodyRead",
@@ -31,6 +33,7 @@ __all__ = [
     "encode",
     "peek",
     "read_body",
+    "salt_of",
     "utf8",
 ]
 
@@ -208,6 +211,13 @@ def encode(data: Mapping[str, Any], style: str = "compact") -> bytes:
         return json.dumps(data, **options).encode("utf-8")
     except UnicodeEncodeError:
         return json.dumps(data, **{**options, "ensure_ascii": True}).encode("ascii")
+
+
+def salt_of(values: Iterable[Any], default: Callable[[Any], str] = str) -> bytes:
+    """The digest of what invalidates the messages cache without changing any block (tool
+    choice, thinking parameters, ...): the canonical JSON of each value given; b"" for none."""
+    parts = [canonical(value, default) for value in values if value is not None]
+    return digest(utf8("|".join(parts))) if parts else b""
 
 
 def utf8(text: str) -> bytes:

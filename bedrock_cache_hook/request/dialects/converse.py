@@ -24,7 +24,7 @@ from ..prefix import (
 )
 from ..shape import identity, structured
 from ..tokens import document_tokens, image_tokens, json_tokens, text_tokens
-from .body import canonical, utf8
+from .body import canonical, salt_of
 from .converse_write import apply, inserted, marker_element, with_markers
 
 MARKER_KEY = "cachePoint"
@@ -231,8 +231,7 @@ class _Reader:
 
 
 def message_salt(params: Mapping[str, Any]) -> bytes:
-    parts = [_json(params.get(key)) for key in _MESSAGE_SALT_KEYS if params.get(key) is not None]
-    return digest(utf8("|".join(parts))) if parts else b""
+    return salt_of((params.get(key) for key in _MESSAGE_SALT_KEYS), _bytes_default)
 
 
 def parse(

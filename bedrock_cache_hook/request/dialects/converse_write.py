@@ -9,6 +9,7 @@ from typing import Any
 
 from ..planner import PlannedMarker
 from ..prefix import Block, Marker, Prefix, Section, location
+from .marking import Positions, rewrite
 
 __all__ = ["apply", "inserted", "marker_element", "with_markers"]
 
@@ -22,7 +23,7 @@ def marker_element(ttl: str | None) -> dict[str, Any]:
     return {MARKER_KEY: point}
 
 
-def _insert(elements: list[Any], positions: Sequence[tuple[int, str | None]]) -> list[Any]:
+def _insert(elements: Any, positions: Positions) -> list[Any]:
     out = list(elements)
     for index, ttl in sorted(positions, reverse=True):
         out.insert(index + 1, marker_element(ttl))
@@ -33,32 +34,7 @@ def apply(
     params: Mapping[str, Any], prefix: Prefix, markers: Sequence[PlannedMarker]
 ) -> dict[str, Any]:
     """Top-level replacements that add ``markers``; the caller's objects stay untouched."""
-    tools: list[tuple[int, str | None]] = []
-    system: list[tuple[int, str | None]] = []
-    per_message: dict[int, list[tuple[int, str | None]]] = {}
-    for marker in markers:
-        block = prefix.blocks[marker.after]
-        if block.section == "tools":
-            tools.append((block.path[0], marker.ttl))
-        elif block.section == "system":
-            system.append((block.path[0], marker.ttl))
-        else:
-            per_message.setdefault(block.path[0], []).append((block.path[1], marker.ttl))
-    out: dict[str, Any] = {}
-    if tools:
-        tool_config = dict(params["toolConfig"])
-        tool_config["tools"] = _insert(tool_config["tools"], tools)
-        out["toolConfig"] = tool_config
-    if system:
-        out["system"] = _insert(params["system"], system)
-    if per_message:
-        messages = list(params["messages"])
-        for m, positions in per_message.items():
-            message = dict(messages[m])
-            message["content"] = _insert(message["content"], positions)
-            messages[m] = message
-        out["messages"] = messages
-    return out
+    return rewrite(params, prefix, markers, _insert, ("toolConfig", "tools"))
 
 
 def inserted(

@@ -18,7 +18,8 @@ from ...catalog import ModelSpec
 from ..planner import PlannedMarker
 from ..prefix import Block, Marker, Prefix, Section, build, digest, dynamic_kind, location
 from ..tokens import IMAGE_TOKEN_CAP, document_tokens, image_tokens, json_tokens, text_tokens
-from .body import canonical, decode_base64, utf8
+from .body import canonical, decode_base64, salt_of, utf8
+from .marking import Positions, rewrite
 
 __all__ = ["apply", "parse"]
 
@@ -133,7 +134,7 @@ def parse(
     reader.items("system", (), _list(body.get("system")))
     # the tool choice invalidates the messages cache: folded into the first message block
     choice = tool_config.get("toolChoice") if isinstance(tool_config, Mapping) else None
-    salt = digest(utf8(canonical(choice))) if choice is not None else b""
+    salt = salt_of([choice])
     for m, message in enumerate(_list(body.get("messages"))):
         if isinstance(message, Mapping):
             role = message.get("role") if isinstance(message.get("role"), str) else None
@@ -150,32 +151,17 @@ def point(ttl: str | None) -> dict[str, Any]:
     return value
 
 
+def _point_list(items: Any, positions: Positions) -> list[Any]:
+    """A copy of a text-block list with ``cachePoint`` inside the blocks at ``positions``."""
+    out = list(items)
+    for index, ttl in positions:
+        out[index] = {**out[index], MARKER_KEY: point(ttl)}
+    return out
+
+
 def apply(
     body: Mapping[str, Any], prefix: Prefix, markers: Sequence[PlannedMarker]
 ) -> dict[str, Any]:
-    """A new body with ``cachePoint`` inside the planned text blocks; the input untouched."""
-    system: dict[int, str | None] = {}
-    per_message: dict[int, dict[int, str | None]] = {}
-    for marker in markers:
-        block = prefix.blocks[marker.after]
-        if block.section == "system":
-            system[block.path[0]] = marker.ttl
-        elif block.section == "messages":
-            per_message.setdefault(block.path[0], {})[block.path[1]] = marker.ttl
-    out = dict(body)
-    if system:
-        blocks = list(body["system"])
-        for i, ttl in system.items():
-            blocks[i] = {**blocks[i], MARKER_KEY: point(ttl)}
-        out["system"] = blocks
-    if per_message:
-        messages = list(body["messages"])
-        for m, positions in per_message.items():
-            message = dict(messages[m])
-            content = list(message["content"])
-            for c, ttl in positions.items():
-                content[c] = {**content[c], MARKER_KEY: point(ttl)}
-            message["content"] = content
-            messages[m] = message
-        out["messages"] = messages
-    return out
+    """A new body with ``cachePoint`` inside the planned text blocks; the input untouched
+    (Nova caches no tools: tool markers are never written)."""
+    return {**body, **rewrite(body, prefix, markers, _point_list, None)}
