@@ -78,6 +78,20 @@ class _Tee:
         if self.ended and not self.hold:
             self.finish(True)
 
+    def holding(self, read: Callable[[Any], Any], argument: Any) -> Any:
+        """``read(argument)`` by the body through this tee: the end of the data is only noted
+        meanwhile (the body's own content-length check decides), then settled."""
+        self.hold += 1
+        try:
+            result = read(argument)
+        except BaseException as exc:
+            self.hold -= 1
+            self.finish(False, exc)
+            raise
+        self.hold -= 1
+        self.release()
+        return result
+
     def _feed(self, data: bytes | bytearray | memoryview, end: bool) -> None:
         size = len(data)
         self._amount += size
@@ -186,29 +200,11 @@ class ObservedStreamingBody(StreamingBody):  # type: ignore[misc]
         self._bch_inner = inner
 
     def read(self, amt: int | None = None) -> bytes:
-        tee = self._bch_tee
-        tee.hold += 1
-        try:
-            chunk: bytes = super().read(amt)
-        except BaseException as exc:
-            tee.hold -= 1
-            tee.finish(False, exc)
-            raise
-        tee.hold -= 1
-        tee.release()
+        chunk: bytes = self._bch_tee.holding(super().read, amt)
         return chunk
 
     def readinto(self, b: Any) -> int:
-        tee = self._bch_tee
-        tee.hold += 1
-        try:
-            count: int = super().readinto(b)
-        except BaseException as exc:
-            tee.hold -= 1
-            tee.finish(False, exc)
-            raise
-        tee.hold -= 1
-        tee.release()
+        count: int = self._bch_tee.holding(super().readinto, b)
         return count
 
     def set_socket_timeout(self, timeout: float) -> None:
