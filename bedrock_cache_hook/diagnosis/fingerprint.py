@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from ..request.dialects.body import utf8
 from ..request.prefix import Prefix
 
-__all__ = ["Fingerprint", "fingerprint"]
+__all__ = ["Fingerprint", "fingerprint", "first_difference"]
 
 _KEY = secrets.token_bytes(32)
 
@@ -68,6 +68,17 @@ class Fingerprint:
         """Estimated tokens of the longest section or message end both requests contain."""
         theirs = {h for h, _, _ in other.ends}
         return max((tokens for h, _, tokens in self.ends if h in theirs), default=0)
+
+
+def first_difference(a: tuple[bytes, ...], b: tuple[bytes, ...]) -> int | None:
+    """The first index where two hash sequences differ (the shorter one's length when
+    one extends the other); None when they are equal."""
+    if a == b:
+        return None
+    for i, (x, y) in enumerate(zip(a, b, strict=False)):
+        if x != y:
+            return i
+    return None if len(a) == len(b) else min(len(a), len(b))
 
 
 def fingerprint(prefix: Prefix, model: str, min_tokens: int, lookback: int) -> Fingerprint:

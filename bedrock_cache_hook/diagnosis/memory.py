@@ -17,7 +17,7 @@ from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 
 from ..request.prefix import FIVE_MINUTES, ONE_HOUR, TTL_SECONDS
-from .fingerprint import Fingerprint, keyed
+from .fingerprint import Fingerprint, first_difference, keyed
 
 __all__ = ["Churn", "DiagnosisMemory", "SeenMark", "Ticket"]
 
@@ -78,15 +78,6 @@ class _Workload:
     warned: set[str] = field(default_factory=set)
 
 
-def _first_difference(a: tuple[bytes, ...], b: tuple[bytes, ...]) -> int:
-    if a == b:
-        return len(a)
-    for i, (x, y) in enumerate(zip(a, b, strict=False)):
-        if x != y:
-            return i
-    return min(len(a), len(b))
-
-
 def _shared_messages(a: Fingerprint, b: Fingerprint) -> int:
     """Leading messages both share: chains are equal up to the first change, so bisect."""
     low, high = 0, min(len(a.messages), len(b.messages))
@@ -127,10 +118,11 @@ class DiagnosisMemory:
         with self._lock:
             self._seq += 1
             seq = self._seq
+            keys = self._keys(fp)
             seen = self._seen(fp, now)
-            previous = self._previous(fp, now)
+            previous = self._previous(fp, keys, now)
             churn = self._churn(fp)
-            self._register(fp, seq, now)
+            self._register(fp, keys, seq, now)
             self._trim()
         return Ticket(seq, fp, now, seen, previous, churn)
 
@@ -167,23 +159,24 @@ class DiagnosisMemory:
             keys.append(keyed(b"by-first-message", fp.messages[0]))
         return keys
 
-    def _previous(self, fp: Fingerprint, now: float) -> Fingerprint | None:
+    def _previous(self, fp: Fingerprint, keys: list[bytes], now: float) -> Fingerprint | None:
+        # one earlier request is often indexed under several keys: score each once
+        candidates = {seq for key in keys for seq in self._index.get(key, ())}
         best: tuple[tuple[bool, bool, bool, int, int], Fingerprint] | None = None
-        for key in self._keys(fp):
-            for seq in self._index.get(key, ()):
-                found = self._recent.get(seq)
-                if found is None or now - found[1] > self.max_age:
-                    continue
-                other = found[0]
-                score = (
-                    other.model == fp.model,
-                    other.tools == fp.tools,
-                    other.system == fp.system,
-                    _shared_messages(other, fp),
-                    seq,
-                )
-                if best is None or score > best[0]:
-                    best = (score, other)
+        for seq in candidates:
+            found = self._recent.get(seq)
+            if found is None or now - found[1] > self.max_age:
+                continue
+            other = found[0]
+            score = (
+                other.model == fp.model,
+                other.tools == fp.tools,
+                other.system == fp.system,
+                _shared_messages(other, fp),
+                seq,
+            )
+            if best is None or score > best[0]:
+                best = (score, other)
         return best[1] if best is not None else None
 
     def _churn(self, fp: Fingerprint) -> Churn | None:
@@ -210,10 +203,11 @@ class DiagnosisMemory:
             if share >= CHURN_SHARE and section not in workload.warned and new[section]:
                 workload.warned.add(section)
                 previous = last.tools if section == "tools" else last.system
-                return Churn(section, _first_difference(previous, values[section]))
+                index = first_difference(previous, values[section])
+                return Churn(section, len(previous) if index is None else index)
         return None
 
-    def _register(self, fp: Fingerprint, seq: int, now: float) -> None:
+    def _register(self, fp: Fingerprint, keys: list[bytes], seq: int, now: float) -> None:
         for (h, index, tokens), ttl in zip(fp.marks, fp.mark_ttls, strict=True):
             mark = self._marks.get(h)
             # a caller's marker may carry any ttl string (Bedrock rejects it): 5 minutes then
@@ -224,7 +218,7 @@ class DiagnosisMemory:
             self._marks[h] = _Mark(index, tokens, now, ttl, seq, responded=False)
             self._marks.move_to_end(h)
         self._recent[seq] = (fp, now)
-        for key in self._keys(fp):
+        for key in keys:
             slot = self._index.get(key)
             if slot is None:
                 slot = self._index[key] = deque(maxlen=_CANDIDATES_PER_KEY)

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from ..request.prefix import FIVE_MINUTES, TTL_SECONDS
-from .fingerprint import Fingerprint
+from .fingerprint import Fingerprint, first_difference
 from .memory import Ticket
 
 __all__ = ["MISS_REASONS", "Diagnosis", "MissReason", "diagnose"]
@@ -70,15 +70,6 @@ def _scale(fp: Fingerprint, total_input: int) -> float:
     return total_input / fp.estimated_tokens if fp.estimated_tokens > 0 else 1.0
 
 
-def _first_difference(a: tuple[bytes, ...], b: tuple[bytes, ...]) -> int | None:
-    if a == b:
-        return None
-    for i, (x, y) in enumerate(zip(a, b, strict=False)):
-        if x != y:
-            return i
-    return None if len(a) == len(b) else min(len(a), len(b))
-
-
 def _changed(fp: Fingerprint, previous: Fingerprint, read: int, scale: float) -> Diagnosis | None:
     missed = max(0, round(min(previous.longest_mark_tokens, fp.estimated_tokens) * scale) - read)
     same_content = (previous.tools, previous.system) == (fp.tools, fp.system)
@@ -86,13 +77,13 @@ def _changed(fp: Fingerprint, previous: Fingerprint, read: int, scale: float) ->
         return Diagnosis("model_changed", None, missed)
     if previous.model != fp.model:
         return None
-    tools = _first_difference(previous.tools, fp.tools)
+    tools = first_difference(previous.tools, fp.tools)
     if tools is not None:
         return Diagnosis("tools_changed", tools, missed)
-    system = _first_difference(previous.system, fp.system)
+    system = first_difference(previous.system, fp.system)
     if system is not None:
         return Diagnosis("system_changed", system, missed)
-    message = _first_difference(previous.messages, fp.messages)
+    message = first_difference(previous.messages, fp.messages)
     if message is not None and 0 < message < len(previous.messages):
         return Diagnosis("messages_changed", message, missed)
     return None

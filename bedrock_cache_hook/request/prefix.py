@@ -120,26 +120,35 @@ class Prefix:
     #: estimated tokens through each block, the base and the scale applied
     cumulative: tuple[int, ...] = field(init=False)
     chain: tuple[bytes, ...] = field(init=False)
+    #: index of the last block of every message, in order (read by several steps per call)
+    ends: tuple[int, ...] = field(init=False)
 
     def __post_init__(self) -> None:
         raw = 0
         running = b""
         cumulative: list[int] = []
         chain: list[bytes] = []
+        ends: list[int] = []
         base, scale = self.base_tokens, self.token_scale
-        for block in self.blocks:
+        blocks = self.blocks
+        for index, block in enumerate(blocks):
             raw += block.tokens
             running = digest(running + block.digest)
             cumulative.append(base + (raw if scale == 1.0 else math.ceil(raw * scale)))
             chain.append(running)
+            if block.section == "messages" and (
+                index + 1 == len(blocks) or blocks[index + 1].path[0] != block.path[0]
+            ):
+                ends.append(index)
         object.__setattr__(self, "cumulative", tuple(cumulative))
         object.__setattr__(self, "chain", tuple(chain))
+        object.__setattr__(self, "ends", tuple(ends))
 
     def remarked(self, markers: tuple[Marker, ...], blocks: tuple[Block, ...]) -> Prefix:
         """The same content with ``markers``: ``blocks`` are this prefix's blocks at their new
         wire positions, so estimates and the hash chain are reused, not recomputed."""
         other = object.__new__(Prefix)
-        for name in ("base_tokens", "token_scale", "cumulative", "chain"):
+        for name in ("base_tokens", "token_scale", "cumulative", "chain", "ends"):
             object.__setattr__(other, name, getattr(self, name))
         object.__setattr__(other, "blocks", blocks)
         object.__setattr__(other, "markers", markers)
@@ -160,16 +169,9 @@ class Prefix:
                 end = index
         return end
 
-    def message_ends(self) -> list[int]:
+    def message_ends(self) -> tuple[int, ...]:
         """Indices of the last block of every message, in order."""
-        ends: list[int] = []
-        for index, block in enumerate(self.blocks):
-            if block.section != "messages":
-                continue
-            nxt = self.blocks[index + 1] if index + 1 < len(self.blocks) else None
-            if nxt is None or nxt.path[0] != block.path[0]:
-                ends.append(index)
-        return ends
+        return self.ends
 
     def has_assistant_turn(self) -> bool:
         return any(b.role == "assistant" for b in self.blocks if b.section == "messages")
