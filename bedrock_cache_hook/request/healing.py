@@ -77,9 +77,7 @@ def names_caching(code: Any, message: Any) -> bool:
 
 def rejected_feature(code: Any, message: Any, added: Added) -> Feature | None:
     """The feature the hook added that this error names; None when it is not ours to heal."""
-    if not added.anything or code not in HEALABLE_CODES or not isinstance(message, str):
-        return None
-    if not _NAMES_CACHING.search(message):
+    if not added.anything or not names_caching(code, message):
         return None
     if added.one_hour and _NAMES_TTL.search(message):
         return "ttl-1h"
