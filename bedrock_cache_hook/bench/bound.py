@@ -17,15 +17,21 @@ only relax Bedrock's:
   checkpoint past the cap caches nothing, so nothing past it is ever written or read);
   no 4-marker cap, no lookback, any mix of TTLs across nodes, entries usable at once (even
   by a request sent at the same moment);
-* a live node stays live until ``TTL`` after the visit that wrote it, and every read extends
-  it by the longest TTL the model offers (a read can always be paired with a deeper 1h
-  checkpoint in the same request, which then covers this prefix as well).
+* a node's own entry, written at a visit under 5m or 1h, serves the following visits while
+  the gaps between them stay under that TTL (every visit reading it refreshes it);
+* a visit may also read the node when an earlier visit through the same next block (the
+  same child) came less than the model's longest TTL before it, once the node was first
+  written: a deeper checkpoint on that shared path could hold an entry covering this prefix.
 
-Why no real run is cheaper: in a run Bedrock accepts, a node's tokens are read only if an
-entry at it or deeper is live; that entry was created at a visit where the node was written
-or read, and refreshed only at visits (reads) of the node; a 1h entry covers only tokens
-billed at 1h or read, since Bedrock refuses a 1h checkpoint after a 5m one. So every run's
-per-visit choices are allowed here, at the same prices, and the bound is their minimum.
+Why no real run is cheaper: in a run Bedrock accepts, a node's tokens are read at a visit only
+if an entry at it or deeper *on that visit's own path* is live. An entry at the node itself was
+written at some visit under one TTL and is refreshed only by later visits that read it, each
+within that TTL: the first rule. An entry deeper down sits below one of the node's children;
+it was created or refreshed by an earlier visit through that same child, which read or wrote
+the node (so after its first write), at most the longest TTL before: the second rule. So every
+run's per-visit choices are allowed here, at the same prices, and the bound is their minimum.
+(An earlier version let any read extend a node by the longest TTL; that let, say, a new
+question on a document read it through a 1h entry that only another question's path held.)
 """
 
 from __future__ import annotations
@@ -70,11 +76,21 @@ class _Rates:
     refresh: float
 
 
+@dataclass(frozen=True)
+class _Visit:
+    at: float
+    #: the request may write here (it reaches the minimum; within Nova's cap)
+    qualifies: bool
+    index: int  # the request's position in the trace
+    #: the prefix hash of the request's next block (None: the request ends here)
+    child: bytes | None
+
+
 @dataclass
 class _Node:
     tokens: int
     rates: _Rates
-    visits: list[tuple[float, bool, int]] = field(default_factory=list)
+    visits: list[_Visit] = field(default_factory=list)
 
 
 def prompt_of(operation: str, kwargs: Mapping[str, Any]) -> tuple[str, Any, Prompt]:
@@ -103,40 +119,123 @@ def _rates(model_id: str, ttls: tuple[str, ...]) -> _Rates | None:
     return _Rates(unit, prices.read / prices.input, write, refresh)
 
 
-def _solve(node: _Node) -> list[str]:
-    """The cheapest action at each visit of one node (backward dynamic programming)."""
-    visits, rates = node.visits, node.rates
+def _latest_sibling(visits: list[_Visit], refresh: float) -> list[int]:
+    """For each visit, the latest earlier visit through the same next block (its child) within
+    ``refresh`` seconds, else -1: where a deeper entry on this visit's own path may sit."""
+    last: dict[bytes, int] = {}
+    out = [-1] * len(visits)
+    for k, visit in enumerate(visits):
+        if visit.child is None:
+            continue
+        j = last.get(visit.child, -1)
+        if j >= 0 and visit.at - visits[j].at < refresh:
+            out[k] = j
+        last[visit.child] = k
+    return out
+
+
+def _own_run_ends(visits: list[_Visit], seconds: float) -> list[int]:
+    """After a write at ``w`` under a TTL of ``seconds``, its own entry serves the visits up to
+    (excluding) ``ends[w]``: each read refreshes it, so it lives while gaps stay shorter."""
     m = len(visits)
-    # after a read at j, reads continue up to (excluding) run_end[j]
-    run_end = [m] * (m + 1)
+    ends = [m] * (m + 1)
     for j in range(m - 2, -1, -1):
-        gap = visits[j + 1][0] - visits[j][0]
-        run_end[j] = run_end[j + 1] if gap < rates.refresh else j + 1
+        gap = visits[j + 1].at - visits[j].at
+        ends[j] = ends[j + 1] if gap < seconds else j + 1
+    return ends
+
+
+def _solve(node: _Node) -> list[str]:
+    """The cheapest action at each visit of one node, under whichever of the two relaxations
+    costs more there (both hold in every real run, so the dearer one is the tighter bound)."""
+    chain = _solve_chain(node.visits, node.rates)
+    paths = _solve_paths(node.visits, node.rates)
+    return chain[1] if chain[0] > paths[0] else paths[1]
+
+
+def _solve_chain(visits: list[_Visit], rates: _Rates) -> tuple[float, list[str]]:
+    """Relaxation 1: every read extends the node by the model's longest TTL."""
+    m = len(visits)
+    run_end = _own_run_ends(visits, rates.refresh)
     best = [0.0] * (m + 1)
     choice: list[tuple[str, int]] = [(UNCACHED, 1)] * m
     for i in range(m - 1, -1, -1):
-        best[i] = 1.0 + best[i + 1]
-        choice[i] = (UNCACHED, i + 1)
-        if not visits[i][1]:
+        best[i], choice[i] = 1.0 + best[i + 1], (UNCACHED, i + 1)
+        if not visits[i].qualifies:
             continue
         for ttl, price in rates.write.items():
             nxt = i + 1
-            if nxt < m and visits[nxt][0] - visits[i][0] < TTL_SECONDS[ttl]:
-                end = run_end[nxt]
-                cost = price + rates.read * (end - nxt) + best[end]
-            else:
-                end, cost = nxt, price + best[nxt]
+            end = (
+                run_end[nxt]
+                if nxt < m and visits[nxt].at - visits[i].at < TTL_SECONDS[ttl]
+                else nxt
+            )
+            cost = price + rates.read * (end - nxt) + best[end]
             if cost < best[i]:
-                best[i] = cost
-                choice[i] = (WRITE_1H if ttl == "1h" else WRITE_5M, end)
+                best[i], choice[i] = cost, (WRITE_1H if ttl == "1h" else WRITE_5M, end)
+    return best[0], _actions(choice, 0)
+
+
+def _solve_paths(visits: list[_Visit], rates: _Rates) -> tuple[float, list[str]]:
+    """Relaxation 2: the node's own entry lives by its own TTL; a deeper entry serves only
+    visits through the same child (see the module's rules). ``first`` is the visit of the
+    node's first write; for each candidate the rest is solved backwards."""
+    m = len(visits)
+    if not rates.write or not any(v.qualifies for v in visits):
+        return float(m), [UNCACHED] * m
+    sibling = _latest_sibling(visits, rates.refresh)
+    ends = {ttl: _own_run_ends(visits, TTL_SECONDS[ttl]) for ttl in rates.write}
+    best_total, best_actions = float(m), [UNCACHED] * m
+    for first in range(m):
+        if first >= best_total:  # the uncached visits before it already cost more
+            break
+        if not visits[first].qualifies:
+            continue
+        total, actions = _solve_from(first, visits, rates, sibling, ends)
+        total += first  # everything before the first write is sent uncached
+        if total < best_total:
+            best_total, best_actions = total, [UNCACHED] * first + actions
+    return best_total, best_actions
+
+
+def _actions(choice: list[tuple[str, int]], start: int) -> list[str]:
+    """The per-visit actions from ``start`` on: each choice, then the reads it leads to."""
     actions: list[str] = []
-    i = 0
-    while i < m:
+    i = start
+    while i < len(choice):
         action, end = choice[i]
         actions.append(action)
         actions.extend([READ] * (end - i - 1))
         i = end
     return actions
+
+
+def _solve_from(
+    first: int,
+    visits: list[_Visit],
+    rates: _Rates,
+    sibling: list[int],
+    ends: dict[str, list[int]],
+) -> tuple[float, list[str]]:
+    """Cost and actions from visit ``first`` on, given the node is first written there."""
+    m = len(visits)
+    best = [0.0] * (m + 1)
+    choice: list[tuple[str, int]] = [(UNCACHED, 1)] * m
+    for i in range(m - 1, first - 1, -1):
+        if i > first and sibling[i] >= first:  # a deeper entry on this visit's path serves it
+            best[i], choice[i] = rates.read + best[i + 1], (READ, i + 1)
+            continue
+        best[i], choice[i] = 1.0 + best[i + 1], (UNCACHED, i + 1)
+        if i == first:
+            best[i] = float("inf")  # the first write happens here by definition
+        if not visits[i].qualifies:
+            continue
+        for ttl, price in rates.write.items():
+            end = ends[ttl][i]
+            cost = price + rates.read * (end - i - 1) + best[end]
+            if cost < best[i]:
+                best[i], choice[i] = cost, (WRITE_1H if ttl == "1h" else WRITE_5M, end)
+    return best[first], _actions(choice, first)
 
 
 def lower_bound(trace: Trace) -> Bound:
@@ -157,19 +256,23 @@ def lower_bound(trace: Trace) -> Bound:
             rates = _Rates(rates.unit, rates.read, {}, 0.0)
         cap = spec.max_cached_tokens
         through = 0
-        for block, chain in zip(prompt.blocks, prefix_hashes(prompt), strict=True):
+        hashes = prefix_hashes(prompt)
+        for position, (block, chain) in enumerate(zip(prompt.blocks, hashes, strict=True)):
             through += block.tokens
             node = nodes.get((model_id, chain))
             if node is None:
                 node = nodes[(model_id, chain)] = _Node(block.tokens, rates)
-            node.visits.append((call.at, qualifies and (cap is None or through <= cap), index))
+            child = hashes[position + 1] if position + 1 < len(hashes) else None
+            writable = qualifies and (cap is None or through <= cap)
+            node.visits.append(_Visit(call.at, writable, index, child))
     factors = {UNCACHED: 1.0}
     for node in nodes.values():
         rates = node.rates
         prices = {**factors, READ: rates.read}
         prices[WRITE_5M] = rates.write.get("5m", 1.0)
         prices[WRITE_1H] = rates.write.get("1h", 1.0)
-        for (_, _, index), action in zip(node.visits, _solve(node), strict=True):
+        for visit, action in zip(node.visits, _solve(node), strict=True):
+            index = visit.index
             dollars = node.tokens * prices[action] * rates.unit
             row = bound.calls[index]
             row[action] += node.tokens

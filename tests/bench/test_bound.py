@@ -83,6 +83,25 @@ def test_below_the_model_minimum_nothing_is_cached() -> None:
     assert _units(SONNET_45, trace) == pytest.approx(3.0)
 
 
+def _document_call(question: str) -> dict[str, object]:
+    blocks = [{"text": filler(6_000, "document")}, {"text": filler(40, question)}]
+    return {"modelId": SONNET_45, "messages": [{"role": "user", "content": blocks}]}
+
+
+def test_a_read_through_one_question_does_not_keep_the_document_alive_for_another() -> None:
+    # question 1 at 0 s and again at 100 s; question 2 at 460 s, 6 minutes after that read.
+    # Only an entry at the document itself can serve question 2 (question 1's deeper entry is
+    # not on its path), and a 5m one written at 0 is gone by then: the bound pays for 1h.
+    calls = (
+        TraceCall(0.0, "Converse", _document_call("q1")),
+        TraceCall(100.0, "Converse", _document_call("q1")),
+        TraceCall(460.0, "Converse", _document_call("q2")),
+    )
+    rows = lower_bound(Trace("document", calls)).calls
+    assert rows[0]["write_1h"] >= 6_000
+    assert rows[2]["read"] >= 6_000
+
+
 @pytest.mark.parametrize("shape", list(SHAPES))
 def test_no_strategy_beats_the_bound(shape: str) -> None:
     trace = generate(shape, 5, SMALL)
