@@ -11,10 +11,10 @@ only relax Bedrock's:
 
 * a node can be read whenever it is *live*; a live node is always read (it is the cheapest
   and keeps the node live longest, so this loses nothing);
-* a node becomes live by being written (5m or 1h) at a visit whose request reaches the
-  model's minimum in total (a real checkpoint needs ``C(k) >= min`` at some ``k <= end``)
-  and, on a model with a cap on cached tokens (Nova), whose own prefix is within the cap (a
-  checkpoint past the cap caches nothing, so nothing past it is ever written or read);
+* a node becomes live by being written (5m or 1h) at a visit whose request could hold a
+  checkpoint at or after it: a block in a section that takes markers (Nova: not the tools),
+  with ``C(k) >= min``, and, on a model with a cap on cached tokens (Nova), ``C(k) <= cap``
+  (a block's tokens are written only under a checkpoint at or after it);
   no 4-marker cap, no lookback, any mix of TTLs across nodes, entries usable at once (even
   by a request sent at the same moment);
 * a node's own entry, written at a visit under 5m or 1h, serves the following visits while
@@ -238,6 +238,20 @@ def _solve_from(
     return best[first], _actions(choice, first)
 
 
+def _last_checkpoint(prompt: Prompt, spec: Any) -> int:
+    """The deepest block a checkpoint could follow: in a section that takes markers, at or past
+    the model minimum, within its cap on cached tokens. A block's tokens are written only under
+    a checkpoint at or after it, so nothing deeper is ever written (-1: nothing is)."""
+    last, through = -1, 0
+    for position, block in enumerate(prompt.blocks):
+        through += block.tokens
+        if spec.max_cached_tokens is not None and through > spec.max_cached_tokens:
+            break
+        if block.section in spec.sections and through >= spec.min_tokens:
+            last = position
+    return last
+
+
 def lower_bound(trace: Trace) -> Bound:
     nodes: dict[tuple[str, bytes], _Node] = {}
     rates_by_model: dict[str, _Rates | None] = {}
@@ -254,16 +268,14 @@ def lower_bound(trace: Trace) -> Bound:
         qualifies = spec.can_cache and prompt.total_tokens >= spec.min_tokens
         if not spec.can_cache:
             rates = _Rates(rates.unit, rates.read, {}, 0.0)
-        cap = spec.max_cached_tokens
-        through = 0
+        last = _last_checkpoint(prompt, spec) if qualifies else -1
         hashes = prefix_hashes(prompt)
         for position, (block, chain) in enumerate(zip(prompt.blocks, hashes, strict=True)):
-            through += block.tokens
             node = nodes.get((model_id, chain))
             if node is None:
                 node = nodes[(model_id, chain)] = _Node(block.tokens, rates)
             child = hashes[position + 1] if position + 1 < len(hashes) else None
-            writable = qualifies and (cap is None or through <= cap)
+            writable = position <= last
             node.visits.append(_Visit(call.at, writable, index, child))
     factors = {UNCACHED: 1.0}
     for node in nodes.values():

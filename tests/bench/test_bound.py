@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bedrock_cache_hook.bench import build
 from bedrock_cache_hook.bench.bound import lower_bound
 from bedrock_cache_hook.bench.replay import input_dollars, replay
 from bedrock_cache_hook.bench.shapes import Sizes
@@ -100,6 +101,19 @@ def test_a_read_through_one_question_does_not_keep_the_document_alive_for_anothe
     rows = lower_bound(Trace("document", calls)).calls
     assert rows[0]["write_1h"] >= 6_000
     assert rows[2]["read"] >= 6_000
+
+
+def test_nova_tools_past_its_cap_leave_nothing_to_cache() -> None:
+    # Nova takes no marker in the tools, and a checkpoint after 25k tokens of tools is past its
+    # 20k cap: no request can cache anything, so the bound is the uncached bill
+    nova = "us.amazon.nova-pro-v1:0"
+    kwargs = build.converse(
+        nova, build.system(1_500, "s"), [build.user(200, "u")], build.tools(25_000, "t")
+    )
+    calls = tuple(TraceCall(float(t), "Converse", kwargs) for t in (0, 10, 20))
+    bound = lower_bound(Trace("nova", calls))
+    assert bound.tokens["read"] == 0 and bound.tokens["write_5m"] == 0
+    assert bound.dollars == pytest.approx(replay(Trace("nova", calls), STRATEGIES[0]).dollars)
 
 
 @pytest.mark.parametrize("shape", list(SHAPES))
