@@ -75,9 +75,20 @@ def test_only_where_the_cumulative_prefix_reaches_the_minimum() -> None:
     assert placed(tiny) == []
 
 
-def test_lone_first_message_gets_no_tail_until_continuation_is_learnt() -> None:
+def test_lone_first_message_gets_a_tail_unless_the_process_learnt_they_are_one_shot() -> None:
     p = prefix(system=[2000], messages=[("user", [300])])
-    assert placed(p) == [(0, None, "system-anchor")]
+    # nothing learnt anywhere: a conversation's first turn is worth its small premium
+    assert placed(p) == [(0, None, "system-anchor"), (1, None, "tail")]
+    # across other prefixes, 5 lone first messages and none continued: one-shot traffic
+    one_shot_process = Observations(first_messages=(5, 0))
+    assert placed(p, obs=one_shot_process) == [(0, None, "system-anchor")]
+    assert "tail-unproven" in plan(p, SONNET, Policy(), one_shot_process).notes
+    chatty_process = Observations(first_messages=(5, 4))
+    assert placed(p, obs=chatty_process)[-1] == (1, None, "tail")
+    # tools on offer: a tool loop goes on, whatever other prefixes did
+    with_tools = prefix(tools=[600, 600], system=[1500], messages=[("user", [300])])
+    assert placed(with_tools, obs=one_shot_process)[-1][2] == "tail"
+    # this prefix's own record decides once it has one
     learnt = Observations(anchor=AnchorStats(requests=10, continued=8, within_5m=9))
     assert placed(p, obs=learnt) == [(0, None, "system-anchor"), (1, None, "tail")]
     one_shot = Observations(anchor=AnchorStats(requests=10, continued=1, within_5m=9))

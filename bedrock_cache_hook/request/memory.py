@@ -48,9 +48,15 @@ class AnchorStats:
 @dataclass
 class _Tail:
     anchor: bytes | None
-    seen: float
+    seen: float  # when it was last written or read (its entry's refresh)
     marked: bool
     continued: bool = False
+    hour: bool = False  # its marker asked for 1h
+    first: bool = False  # a lone first message (no assistant turn yet)
+
+    def live(self, now: float) -> bool:
+        """Whether its entry is likely still there (marked, within its TTL since last use)."""
+        return self.marked and now - self.seen < (ONE_HOUR if self.hour else FIVE_MINUTES)
 
 
 @dataclass(frozen=True)
@@ -60,6 +66,8 @@ class TailHit:
     index: int  # block index in the current prefix
     seen: float
     marked: bool
+    #: its marker asked for 1h (its entry may outlive a 5-60 minute pause)
+    hour: bool = False
 
 
 class PrefixMemory:
@@ -72,6 +80,9 @@ class PrefixMemory:
         self._boundaries: OrderedDict[bytes, bytes] = OrderedDict()
         self.new_anchors = 0
         self.reused_anchors = 0
+        #: lone first messages seen, and how many of them a later request continued
+        self.first_messages = 0
+        self.first_messages_continued = 0
 
     def _trim(self) -> None:
         while len(self._tails) > self._capacity:
@@ -88,24 +99,35 @@ class PrefixMemory:
 
         Counts the continuation for that tail's anchor when it is recent (every request that
         brings the prefix back: the next turn, a fan-out's parallel calls, an identical
-        re-send), and whether it came 5-60 minutes after the tail.
+        re-send), and whether it came 5-60 minutes after the tail. When that tail's entry has
+        expired but an older tail's 1h entry is still live, that older one is returned: it is
+        what this request can still read (and, marked again, keeps alive).
         """
         with self._lock:
+            latest: TailHit | None = None
             for index, chain_hash in hashes:
                 tail = self._tails.get(chain_hash)
                 if tail is None:
                     continue
-                gap = now - tail.seen
-                recent = gap <= max_age
-                if recent:
+                if latest is None:
+                    gap = now - tail.seen
+                    if gap > max_age:
+                        return None
                     stats = self._anchors.get(tail.anchor) if tail.anchor is not None else None
                     if stats is not None:
                         # every request that brings the prefix back counts, re-sends too
                         stats.continued += 1
                         stats.continuations += 1
                         stats.late_continuations += FIVE_MINUTES < gap <= ONE_HOUR
-                return TailHit(index, tail.seen, tail.marked) if recent else None
-        return None
+                    latest = TailHit(index, tail.seen, tail.marked, tail.hour)
+                    if tail.first and not tail.continued:
+                        self.first_messages_continued += 1
+                    tail.continued = True
+                if tail.live(now):
+                    hit = TailHit(index, tail.seen, tail.marked, tail.hour)
+                    tail.seen = now  # this request reads it, which refreshes the entry
+                    return hit
+            return latest
 
     def shared_boundary(self, boundaries: list[tuple[int, bytes, bytes]]) -> int | None:
         """The deepest ``(block index, chain hash, next hash)`` boundary that earlier requests
@@ -125,6 +147,11 @@ class PrefixMemory:
             stats = self._anchors.get(fingerprint)
             return None if stats is None else AnchorStats(**vars(stats))
 
+    def first_message_counts(self) -> tuple[int, int]:
+        """(lone first messages seen, how many of them a later request continued)."""
+        with self._lock:
+            return self.first_messages, self.first_messages_continued
+
     def anchors_mostly_unused(self) -> bool:
         """True once many new anchors were seen and almost none came back."""
         return self.new_anchors >= 10 and self.reused_anchors * 10 < self.new_anchors
@@ -136,11 +163,15 @@ class PrefixMemory:
         tail: bytes | None,
         marked_tail: bool,
         now: float,
+        hour_tail: bool = False,
+        first_message: bool = False,
         boundaries: tuple[tuple[bytes, bytes], ...] = (),
         outer: bytes | None = None,
     ) -> None:
         """Record one request: its anchor use, its tail and its earlier message boundaries;
-        ``outer``: the tools prefix in front of a system prompt (churn detection)."""
+        ``outer``: the tools prefix in front of a system prompt (churn detection);
+        ``hour_tail``: the tail's marker asked for 1h; ``first_message``: the request is a lone
+        first message (whether such messages get continued is learnt across prefixes)."""
         with self._lock:
             if outer is not None:
                 stats = self._anchors.get(outer)
@@ -175,8 +206,13 @@ class PrefixMemory:
             if tail is not None:
                 existing = self._tails.get(tail)
                 if existing is None:
-                    self._tails[tail] = _Tail(anchor, now, marked_tail)
+                    self._tails[tail] = _Tail(
+                        anchor, now, marked_tail, hour=hour_tail, first=first_message
+                    )
+                    self.first_messages += first_message
                 else:
+                    if not existing.live(now):  # a new entry, under this request's TTL
+                        existing.hour = hour_tail
                     existing.seen = now
                     existing.marked = existing.marked or marked_tail
                     self._tails.move_to_end(tail)

@@ -35,6 +35,8 @@ class Observations:
     #: the tools prefix keeps coming back with a system prompt seen for the first time
     #: (per-call data in the system prompt): only the tools are worth a marker
     churn: bool = False
+    #: across prefixes: (lone first messages seen, how many a later request continued)
+    first_messages: tuple[int, int] = (0, 0)
 
 
 @dataclass(frozen=True)
@@ -50,3 +52,5 @@ class Plan:
     #: why candidates were skipped (codes, for info findings and tests)
     notes: tuple[str, ...] = ()
     tail_marked: bool = False
+    #: the tail's marker (ours or the caller's) asks for 1h
+    tail_hour: bool = False

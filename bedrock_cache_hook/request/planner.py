@@ -22,11 +22,13 @@ chance of continuation is above 0.25 / 0.9 ~ 28%. The planner marks the tail whe
 provably continues an earlier one (its prefix contains an earlier request's tail); otherwise,
 once 3 requests on its stable prefix were seen, when that prefix's requests were continued at
 least that often; before that, when the request already holds an assistant turn (it is a
-conversation), but not for a lone first message. Models with no write premium (Nova) always
-get the tail. Single-message one-shot traffic therefore never pays a write premium on its
-tails, and one-shot traffic with canned history stops paying it after 3 requests. If new
-stable prefixes are almost never reused (per-call data in the system prompt), anchors are
-marked only from their second sighting.
+conversation) or offers tools (a tool loop sends the call's result back), and for a lone first
+message at most a quarter the size of what precedes it unless, across the process, 3 or more
+of those were seen and fewer than that share were continued. Models with no write premium
+(Nova) always get the tail. Single-message one-shot traffic therefore pays a write premium on
+at most 3 small tails, and one-shot traffic with canned history stops paying it after 3
+requests. If new stable prefixes are almost never reused (per-call data in the system prompt),
+anchors are marked only from their second sighting.
 
 Anchors pay only if their prefix comes back within the TTL. Once 3 requests were seen on a
 stable prefix, the planner keeps marking it only with a TTL whose observed reuse (the share of
@@ -101,9 +103,30 @@ def _tail_worth_marking(
         if stats.continued / stats.requests >= threshold:
             return None
         return "tail-rarely-continued"
-    # No evidence yet: a request that already holds an assistant turn is a conversation and
-    # likely goes on; a lone first message is not marked until its stable prefix shows that.
+    # No evidence on this prefix yet: see _looks_like_a_conversation.
     return None if multi_turn else "tail-unproven"
+
+
+def _looks_like_a_conversation(
+    prefix: Prefix, large_first: bool, obs: Observations, threshold: float
+) -> bool:
+    """Without evidence on this prefix: an assistant turn, a document up front, or tools on
+    offer (a tool loop sends the call's result back) say the conversation goes on. So does a
+    lone first message small next to what precedes it (a question under a system prompt),
+    unless the process has seen enough of those and too few were continued (one-shot
+    traffic): its premium is small next to re-writing a conversation's first turn."""
+    if prefix.has_assistant_turn() or large_first:
+        return True
+    if any(block.section == "tools" for block in prefix.blocks):
+        return True
+    first = next((i for i, b in enumerate(prefix.blocks) if b.section == "messages"), None)
+    if first is None:
+        return False
+    head = prefix.tokens_through(first - 1)
+    if 4 * (prefix.tokens_through(len(prefix.blocks) - 1) - head) > head:
+        return False
+    seen, continued = obs.first_messages
+    return seen < MIN_SAMPLES or continued >= threshold * seen
 
 
 def _order_ttls(prefix: Prefix, planned: list[PlannedMarker]) -> list[PlannedMarker]:
@@ -233,8 +256,9 @@ def plan(
         tail = None
     tail_wanted = False
     if tail is not None:
-        conversation = prefix.has_assistant_turn() or large
-        why_not = _tail_worth_marking(policy, obs, break_even(prices), conversation)
+        threshold = break_even(prices)
+        conversation = _looks_like_a_conversation(prefix, large, obs, threshold)
+        why_not = _tail_worth_marking(policy, obs, threshold, conversation)
         if why_not is None:
             tail_wanted = True
             consider(tail, "tail", None)
@@ -252,11 +276,17 @@ def plan(
         candidates = candidates[: max(budget, 0)]
     if policy.ttl == "auto" and policy.one_hour_ok and candidates:
         candidates = auto_ttls(prefix, candidates, obs, prices)
-    caller_marked = {m.after for m in prefix.markers}
-    tail_marked = tail is not None and (
-        tail in caller_marked or any(m.reason == "tail" for m in candidates)
-    )
-    return Plan(tuple(_order_ttls(prefix, candidates)), tuple(notes), tail_marked)
+    ordered = _order_ttls(prefix, candidates)
+    return Plan(tuple(ordered), tuple(notes), *_tail_marker(prefix, ordered, tail))
+
+
+def _tail_marker(
+    prefix: Prefix, ordered: list[PlannedMarker], tail: int | None
+) -> tuple[bool, bool]:
+    """(the tail carries a marker, the caller's or ours; that marker asks for 1h)."""
+    at_tail = [m.ttl for m in prefix.markers if m.after == tail]
+    at_tail += [m.ttl for m in ordered if m.after == tail]
+    return bool(at_tail), bool(at_tail) and at_tail[0] == "1h"
 
 
 def _previous_tail_block(prefix: Prefix, previous: TailHit | None) -> int | None:

@@ -15,7 +15,7 @@ DEFAULT_BREAK_EVEN = 0.25 / 0.9
 #: (late gaps, gaps) added to what was observed when estimating the chance of a late reuse
 LATE_PRIOR = (0.1, 0.5)
 #: the same for conversations' continuations (tails): firmer, a tail pays its 1h premium every turn
-CONVERSATION_PRIOR = (0.3, 20.0)
+CONVERSATION_PRIOR = (0.1, 12.0)
 
 
 def break_even(prices: Prices | None) -> float:
@@ -95,41 +95,60 @@ def _ratios(prices: Prices | None) -> tuple[float, float, float]:
     return prices.read / prices.input, prices.write_5m / prices.input, hour / prices.input
 
 
+def _protected_through(prefix: Prefix, obs: Observations) -> int:
+    """Tokens this request's prefix holds in a 1h entry that it reads and so keeps alive
+    (an earlier turn's 1h tail): a late next turn reads them whatever this request marks."""
+    previous = obs.previous_tail
+    if previous is None or not previous.hour or obs.now is None:
+        return 0
+    if obs.now - previous.seen >= ONE_HOUR or not 0 <= previous.index < len(prefix.blocks):
+        return 0
+    return prefix.tokens_through(previous.index)
+
+
 def auto_ttls(
     prefix: Prefix, planned: list[PlannedMarker], obs: Observations, prices: Prices | None
 ) -> list[PlannedMarker]:
     """``ttl="auto"``: price 1h against 5m for every marker, front to back (1h may only lead).
 
-    Giving marker ``j`` 1h costs the extra premium on the part of its segment this request
-    writes (nothing when that part is read from an earlier entry), and saves a re-write of the
-    whole segment at 5m prices whenever a use comes 5-60 minutes after the previous one
-    (chance :func:`late_share` per use; an anchor's entry serves its future uses, counted as
-    many as its past ones; a tail is weighed against its next turn,
-    :func:`conversation_late_share`). The longest leading run of markers with the best total
-    gets 1h."""
+    Giving the first ``k`` markers 1h costs the extra premium on what this request writes under
+    them (nothing where it reads an earlier entry), and saves a re-write at 5m prices of each
+    segment a use 5-60 minutes later would need again:
+
+    * an anchor's segment, when this request writes it: its entry serves its future uses
+      (counted as many as its past ones), each late with chance :func:`late_share`;
+    * with a tail among the ``k``: its entry holds the whole prefix, so a late next turn
+      (chance :func:`conversation_late_share`) reads every segment in front of it, except what
+      an earlier 1h tail that this request reads already keeps.
+
+    The ``k`` with the best total gets 1h (none when no total is positive)."""
     read, five, hour = _ratios(prices)
     p_anchor = late_share(obs.anchor, obs.gap)
     p_conversation = conversation_late_share(obs.anchor, obs.previous_tail, obs.now)
     horizon = max(obs.anchor.requests, 1) if obs.anchor is not None else 1
     read_to = obs.read_through if obs.read_through is not None else -1
+    protected = _protected_through(prefix, obs)
     ordered = sorted(planned, key=lambda m: m.after)
-    best_k, best, running, previous = 0, 0.0, 0.0, -1
-    for k, marker in enumerate(ordered, start=1):
-        tail_like = marker.reason in ("tail", "previous-tail")
-        # an anchor's 1h entry, kept alive by its reads, spares a re-write at every late gap
-        # of its future uses (about as many as it had so far); a tail's premium recurs on
-        # every turn, so it is weighed against the next turn only
-        p_late = p_conversation if tail_like else p_anchor * horizon
-        segment = prefix.tokens_through(marker.after) - prefix.tokens_through(previous)
-        written = prefix.tokens_through(marker.after) - prefix.tokens_through(
-            max(previous, min(read_to, marker.after))
-        )
-        if written > 0:  # a marker on a live entry writes nothing: its TTL changes nothing
-            running += p_late * (five - read) * segment - (hour - five) * written
-        if running > best:
-            best_k, best = k, running
-        previous = marker.after
+    best_k, best = 0, 0.0
+    for k in range(1, len(ordered) + 1):
+        run = ordered[:k]
+        p_turn = p_conversation if any(m.reason in _TAILS for m in run) else 0.0
+        total, previous = 0.0, -1
+        for marker in run:
+            through = prefix.tokens_through(marker.after)
+            start = prefix.tokens_through(previous)
+            written = through - prefix.tokens_through(max(previous, min(read_to, marker.after)))
+            own = p_anchor * horizon if written > 0 and marker.reason not in _TAILS else 0.0
+            at_risk = max(through - max(start, protected), 0)
+            total += max(own, p_turn) * (five - read) * at_risk - (hour - five) * max(written, 0)
+            previous = marker.after
+        if total > best:
+            best_k, best = k, total
     return [
         PlannedMarker(m.after, "1h" if i < best_k else None, m.reason)
         for i, m in enumerate(ordered)
     ]
+
+
+#: markers that follow a conversation (their premium recurs on every turn)
+_TAILS = ("tail", "previous-tail")

@@ -83,7 +83,7 @@ def _observe(
     previous = memory.find_previous_tail(earlier, longest_ttl, now) if earlier else None
     stats = memory.anchor(anchor)
     read_through = None
-    if previous is not None and now - previous.seen < FIVE_MINUTES:
+    if previous is not None and now - previous.seen < (ONE_HOUR if previous.hour else FIVE_MINUTES):
         read_through = previous.index
     elif stats is not None and stats.requests and now - stats.last_seen < FIVE_MINUTES:
         read_through = stable[-1]
@@ -98,6 +98,7 @@ def _observe(
         and outer_stats.requests >= 2
         and outer_stats.fresh_inner * 2 >= outer_stats.requests,
         anchors_mostly_unused=memory.anchors_mostly_unused(),
+        first_messages=memory.first_message_counts(),
         shared_boundary=memory.shared_boundary(followed) if followed else None,
     )
     return observations, anchor
@@ -205,6 +206,8 @@ class RequestProcessor:
                 anchor=anchor,
                 tail=prefix_tail_hash(prefix),
                 marked_tail=result.tail_marked,
+                hour_tail=result.tail_hour,
+                first_message=not prefix.has_assistant_turn(),
                 now=now,
                 boundaries=tuple((prefix.chain[i], prefix.chain[i + 1]) for i in shared),
                 outer=_outer(prefix),
