@@ -3,7 +3,6 @@ where they landed, and the prefix of the marked request derived without reading 
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -101,6 +100,6 @@ def with_markers(
             index = block.path[-1]
             shift = sum(1 for p in before if p < index)
             if shift:
-                blocks[i] = dataclasses.replace(block, path=(*block.path[:-1], index + shift))
+                blocks[i] = block._replace(path=(*block.path[:-1], index + shift))
     remarked = prefix.remarked(tuple(marker for _, marker, _ in placed), tuple(blocks))
     return remarked, [where for _, _, where in placed]
