@@ -58,22 +58,25 @@ def _template(data: dict[str, Any], text: str, paths: list[Path], style: str) ->
     names = {path: f"{_MARK}{i}" for i, path in enumerate(paths)}
     try:
         whole = json.dumps(_opened(data, paths, 0, names) if paths else data, **options)
-        found = []
-        for path in paths:
-            token = json.dumps(names[path], **options)
-            at = whole.find(token)
-            if at < 0 or whole.find(token, at + 1) >= 0:
-                return None
-            found.append((at, len(token), path))
-        found.sort()
+        head = json.dumps(_MARK, **options)[:-1]  # every placeholder starts so, quote included
+        # exactly one occurrence per placeholder: the caller's text holds none of them
+        if whole.count(head) != len(paths):
+            return None
+        found, at = [], whole.find(head)
+        while at >= 0:
+            close = whole.index('"', at + len(head))
+            found.append((at, close + 1, paths[int(whole[at + len(head) : close])]))
+            at = whole.find(head, close)
         nodes = [path for _, _, path in found]
         rendered = [json.dumps(_node(data, path), **options) for path in nodes]
     except (ValueError, RecursionError, KeyError, IndexError, TypeError):
         return None
+    if len(set(nodes)) != len(paths):
+        return None
     pieces, start = [], 0
-    for at, length, _ in found:
+    for at, end, _ in found:
         pieces.append(whole[start:at])
-        start = at + length
+        start = end
     pieces.append(whole[start:])
     if _joined(pieces, rendered) != text:
         return None
@@ -174,8 +177,8 @@ def _diff(
             return False  # keys may only be appended, and only at the top level
         return all(_diff(original[k], marked[k], (*path, k), nodes, changed) for k in original)
     if type(original) is list and type(marked) is list and len(original) == len(marked):
-        return all(
-            _diff(a, b, (*path, i), nodes, changed)
-            for i, (a, b) in enumerate(zip(original, marked, strict=True))
-        )
+        for i, (a, b) in enumerate(zip(original, marked, strict=True)):
+            if a is not b and not _diff(a, b, (*path, i), nodes, changed):
+                return False
+        return True
     return False
