@@ -117,6 +117,7 @@ class _Reader:
         self.markers: list[Marker] = []
         self.locations: list[str] = []
         self.cache = cache
+        self.sections = spec.sections if spec is not None else None
 
     def section_ok(self, section: Section) -> bool:
         return self.spec is None or section in self.spec.sections
@@ -147,12 +148,9 @@ class _Reader:
         role: str | None = None,
         salt: bytes = b"",
     ) -> None:
-        cached = self.cache.get(id(element)) if self.cache is not None and not salt else None
-        if cached is not None and cached.path == path and cached.role == role:
-            self.blocks.append(cached)
-            return
+        # (the per-call ``cache`` serves dialects that read a body twice; Converse reads once)
         text = element.get("text") if type(element) is dict and len(element) == 1 else None
-        key = (section, path, role, salt, self.spec.sections if self.spec else None)
+        key = (section, path, role, salt, self.sections)
         known = KNOWN.get(element, text, key)
         if known is not None:
             self.blocks.append(known)
@@ -184,8 +182,6 @@ class _Reader:
             dynamic,
             role,
         )
-        if self.cache is not None and not salt:
-            self.cache[id(element)] = block
         KNOWN.put(element, text, key, block, length)
         self.blocks.append(block)
         if kind == "toolResult":
