@@ -182,12 +182,8 @@ class _Reader:
         salt: bytes = b"",
         whole: bool = False,
     ) -> None:
-        cache = self.cache if not salt and not whole else None
-        block = cache.get(id(element)) if cache is not None else None
-        if block is None or block.path != path or block.role != role:
-            block = self._block(section, path, element, role, salt=salt, whole=whole)
-            if cache is not None:
-                cache[id(element)] = block
+        # (no per-call ``cache``: a marked Anthropic body is derived, never read twice)
+        block = self._block(section, path, element, role, salt=salt, whole=whole)
         self.blocks.append(block)
         control = _control(element)
         if control is not None:
