@@ -80,6 +80,8 @@ class _Workload:
 
 def _shared_messages(a: Fingerprint, b: Fingerprint) -> int:
     """Leading messages both share: chains are equal up to the first change, so bisect."""
+    if a.messages == b.messages:  # a re-send: one C-speed compare
+        return len(a.messages)
     low, high = 0, min(len(a.messages), len(b.messages))
     while low < high:
         middle = (low + high + 1) // 2
@@ -163,18 +165,21 @@ class DiagnosisMemory:
         # one earlier request is often indexed under several keys: score each once
         candidates = {seq for key in keys for seq in self._index.get(key, ())}
         best: tuple[tuple[bool, bool, bool, int, int], Fingerprint] | None = None
-        for seq in candidates:
+        # newest first: an older candidate then wins only by a strictly better score, so one
+        # that cannot share more messages than the best is skipped without bisecting
+        for seq in sorted(candidates, reverse=True):
             found = self._recent.get(seq)
             if found is None or now - found[1] > self.max_age:
                 continue
             other = found[0]
-            score = (
-                other.model == fp.model,
-                other.tools == fp.tools,
-                other.system == fp.system,
-                _shared_messages(other, fp),
-                seq,
-            )
+            head = (other.model == fp.model, other.tools == fp.tools, other.system == fp.system)
+            if best is not None:
+                top = best[0]
+                if head < top[:3] or (
+                    head == top[:3] and min(len(other.messages), len(fp.messages)) <= top[3]
+                ):
+                    continue
+            score = (*head, _shared_messages(other, fp), seq)
             if best is None or score > best[0]:
                 best = (score, other)
         return best[1] if best is not None else None

@@ -217,9 +217,7 @@ def _prefix_findings(prefix: Prefix, spec: ModelSpec, tools_key: str) -> list[Fi
                 )
             )
             break
-    stable_end = max(
-        (i for i, b in enumerate(prefix.blocks) if b.section != "messages"), default=-1
-    )
+    stable_end = max(prefix.last.get("tools", -1), prefix.last.get("system", -1))
     if (
         stable_end >= 0
         and prefix.tokens_through(stable_end) >= spec.min_tokens

@@ -29,6 +29,7 @@ from .prefix import Block, Prefix
 logger = logging.getLogger("bedrock_cache_hook")
 
 _LOGGED_CAP = 10_000
+_READ = CONVERSE | INVOKE
 
 
 @dataclass
@@ -50,13 +51,17 @@ class RequestOutcome:
 def _boundaries(prefix: Prefix) -> list[int]:
     """Earlier boundaries other requests may share: every message end but the last, and every
     content-block end inside the first message (a document before the question)."""
-    ends = prefix.message_ends()
-    inner = [
-        i
-        for i, block in enumerate(prefix.blocks[:-1])
-        if block.section == "messages" and block.path[0] == 0 and i not in ends
-    ]
-    return sorted(set(ends[:-1]) | set(inner))
+    ends = prefix.ends
+    if not ends:
+        return []
+    # the first message's blocks are contiguous and end at ends[0]: walk back from there
+    blocks, inner = prefix.blocks, []
+    i = ends[0] - 1
+    while i >= 0 and blocks[i].section == "messages" and blocks[i].path[0] == 0:
+        inner.append(i)
+        i -= 1
+    inner.reverse()
+    return inner + list(ends[:-1])
 
 
 def _outer(prefix: Prefix) -> bytes | None:
@@ -70,8 +75,9 @@ def _outer(prefix: Prefix) -> bytes | None:
 def _observe(
     memory: PrefixMemory, prefix: Prefix, now: float, longest_ttl: float = FIVE_MINUTES
 ) -> tuple[Observations, bytes | None]:
-    stable = [i for i, block in enumerate(prefix.blocks) if block.section != "messages"]
-    anchor = prefix.chain[stable[-1]] if stable else None
+    last = prefix.last
+    stable = max(last.get("tools", -1), last.get("system", -1))
+    anchor = prefix.chain[stable] if stable >= 0 else None
     outer = _outer(prefix)
     outer_stats = memory.anchor(outer)
     ends = prefix.message_ends()
@@ -86,7 +92,7 @@ def _observe(
     if previous is not None and now - previous.seen < (ONE_HOUR if previous.hour else FIVE_MINUTES):
         read_through = previous.index
     elif stats is not None and stats.requests and now - stats.last_seen < FIVE_MINUTES:
-        read_through = stable[-1]
+        read_through = stable
     observations = Observations(
         previous_tail=previous,
         anchor=stats,
@@ -162,7 +168,7 @@ class RequestProcessor:
         settings: Settings,
         now: float,
     ) -> RequestOutcome:
-        if operation not in CONVERSE | INVOKE:
+        if operation not in _READ:
             return RequestOutcome()
         model_id = params.get("modelId")
         if not isinstance(model_id, str):

@@ -34,42 +34,61 @@ def _scalar(value: Any) -> tuple[int, int]:
 def shape(value: Any, scan: bool = False) -> Shape:
     """``(hash, compact JSON length, dynamic kind or None)``; ``scan``: look for per-call
     values (timestamps, ids) in the strings."""
-    if type(value) is str:
+    kind = type(value)
+    if kind is str:
         return hash(value), len(value) + 2, dynamic_kind(value) if scan else None
-    if isinstance(value, Mapping):
-        items = []
-        length = 1 + len(value)  # braces, and a comma or colon per entry
-        dynamic = None
-        for key, item in value.items():
-            if type(item) is str:  # inline: most leaves are strings
-                h, n = hash(item), len(item) + 2
-                if scan and dynamic is None:
-                    dynamic = dynamic_kind(item)
-            else:
-                h, n, d = shape(item, scan)
-                dynamic = dynamic or d
-            items.append((key, h))
-            length += len(key) + 3 + n if type(key) is str else len(str(key)) + 3 + n
-        return hash(("{", frozenset(items))), length, dynamic
-    if isinstance(value, list | tuple):
-        hashes = []
-        length = 1 + max(len(value), 1)
-        dynamic = None
-        for item in value:
-            if type(item) is str:
-                h, n = hash(item), len(item) + 2
-                if scan and dynamic is None:
-                    dynamic = dynamic_kind(item)
-            else:
-                h, n, d = shape(item, scan)
-                dynamic = dynamic or d
-            hashes.append(h)
-            length += n
-        return hash(("[", tuple(hashes))), length, dynamic
+    # exact types first: an ABC ``isinstance`` costs more than the rest of a small node
+    if kind is dict or (kind is not list and isinstance(value, Mapping)):
+        return _mapping(value, scan)
+    if kind is list or isinstance(value, list | tuple):
+        return _sequence(value, scan)
     if isinstance(value, str):  # a str subclass
         return hash(str(value)), len(value) + 2, dynamic_kind(str(value)) if scan else None
     h, n = _scalar(value)
     return h, n, None
+
+
+def _child(item: Any, scan: bool) -> Shape:
+    kind = type(item)
+    if kind is dict:
+        return _mapping(item, scan)
+    if kind is list:
+        return _sequence(item, scan)
+    return shape(item, scan)
+
+
+def _mapping(value: Mapping[Any, Any], scan: bool) -> Shape:
+    items = []
+    length = 1 + len(value)  # braces, and a comma or colon per entry
+    dynamic = None
+    for key, item in value.items():
+        if type(item) is str:  # inline: most leaves are strings
+            h, n = hash(item), len(item) + 2
+            if scan and dynamic is None:
+                dynamic = dynamic_kind(item)
+        else:
+            h, n, d = _child(item, scan)
+            dynamic = dynamic or d
+        items.append((key, h))
+        length += len(key) + 3 + n if type(key) is str else len(str(key)) + 3 + n
+    return hash(("{", frozenset(items))), length, dynamic
+
+
+def _sequence(value: list[Any] | tuple[Any, ...], scan: bool) -> Shape:
+    hashes = []
+    length = 1 + max(len(value), 1)
+    dynamic = None
+    for item in value:
+        if type(item) is str:
+            h, n = hash(item), len(item) + 2
+            if scan and dynamic is None:
+                dynamic = dynamic_kind(item)
+        else:
+            h, n, d = _child(item, scan)
+            dynamic = dynamic or d
+        hashes.append(h)
+        length += n
+    return hash(("[", tuple(hashes))), length, dynamic
 
 
 def structured(value: Any, scan: bool, fallback: Callable[[Any], str]) -> Shape:

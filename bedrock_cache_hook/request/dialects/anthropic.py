@@ -52,6 +52,8 @@ def _list(value: Any) -> list[Any]:
 
 def _control(element: Any) -> Any:
     """The block's ``cache_control`` value; None when absent or null (no marker)."""
+    if type(element) is dict:
+        return element.get(MARKER_KEY)
     return element.get(MARKER_KEY) if isinstance(element, Mapping) else None
 
 
@@ -84,11 +86,17 @@ def _tokens(kind: str, block: Mapping[str, Any], json_length: int) -> int:
         if isinstance(content, str):
             return text_tokens(content)
         if isinstance(content, list):
-            return 1 + sum(
-                _tokens(str(item.get("type")), item, structured(item, False, canonical)[1])
-                for item in content
-                if isinstance(item, Mapping)
-            )
+            total = 1
+            for item in content:
+                if not isinstance(item, Mapping):
+                    continue
+                kind = str(item.get("type"))
+                text = item.get("text")
+                if kind == "text" and isinstance(text, str):  # no walk: its length is enough
+                    total += text_tokens(text)
+                else:
+                    total += _tokens(kind, item, structured(item, False, canonical)[1])
+            return total
     return json_tokens(json_length)
 
 
@@ -129,14 +137,19 @@ class _Reader:
         if isinstance(element, str) and whole:  # a string system / content: one text block
             kind, text = "text", element
             block: Mapping[str, Any] = {"type": "text", "text": element}
-        elif isinstance(element, Mapping):
-            block = {k: v for k, v in element.items() if k != MARKER_KEY}
+        elif type(element) is dict or isinstance(element, Mapping):
+            # the block without its marker: copied only when it has one
+            block = (
+                {k: v for k, v in element.items() if k != MARKER_KEY}
+                if MARKER_KEY in element
+                else element
+            )
             kind = "tool" if section == "tools" else str(block.get("type", "unknown"))
             text = block.get("text") if kind == "text" else None
         else:  # malformed (a string or number inside a list): counted, never marked
             kind, text, block = "malformed", None, {}
         scan = section != "messages"  # per-call values matter only before the first marker
-        if isinstance(text, str):
+        if type(text) is str or isinstance(text, str):
             content_digest = identity("t", role, salt, text)
             length, dynamic = len(text), dynamic_kind(text) if scan else None
         else:
@@ -169,22 +182,19 @@ class _Reader:
         salt: bytes = b"",
         whole: bool = False,
     ) -> None:
-        cache = self.cache if not salt and not whole else None
-        block = cache.get(id(element)) if cache is not None else None
-        if block is None or block.path != path or block.role != role:
-            block = self._block(section, path, element, role, salt=salt, whole=whole)
-            if cache is not None:
-                cache[id(element)] = block
+        # (no per-call ``cache``: a marked Anthropic body is derived, never read twice)
+        block = self._block(section, path, element, role, salt=salt, whole=whole)
         self.blocks.append(block)
-        where = location(section, path, "tools")
         control = _control(element)
         if control is not None:
             empty = block.kind == "text" and not _text_of(element)
+            where = location(section, path, "tools")
             self._marker(section, path, control, _problems(control, block.kind, empty), where)
         if block.kind == "tool_result" and isinstance(element, Mapping):
             for k, item in enumerate(_list(element.get("content"))):
                 nested = _control(item)
                 if nested is not None:
+                    where = location(section, path, "tools")
                     self._marker(
                         section, path, nested, _problems(nested, "", False), f"{where}.content[{k}]"
                     )

@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from ..prefix import digest
+from .deep import deep_canonical
 
 __all__ = [
     "BodyRead",
@@ -51,7 +52,7 @@ class BodyRead:
     read for the audit only and sent untouched (``body-not-rewritable``).
     """
 
-    __slots__ = ("data", "problem", "rewritable", "style")
+    __slots__ = ("_rewritable", "data", "pending", "problem", "style")
 
     def __init__(
         self,
@@ -59,12 +60,29 @@ class BodyRead:
         problem: str | None,
         rewritable: bool = False,
         style: str = "compact",
+        pending: str | None = None,
     ) -> None:
         self.data = data
         self.problem = problem
-        self.rewritable = rewritable
+        self._rewritable = rewritable
         #: how the caller's JSON was written (:data:`STYLES`), kept when it is re-written
         self.style = style
+        #: the caller's text, while whether ``data`` gives it back is not yet settled (a
+        #: caller that marks the body settles it with the one dumps it needs anyway)
+        self.pending = pending
+
+    @property
+    def rewritable(self) -> bool:
+        if self.pending is not None:
+            text, self.pending = self.pending, None
+            style = _style(self.data, text)
+            self._rewritable = True if style is not None else _faithful(text)
+            self.style = style or "compact"
+        return self._rewritable
+
+    @rewritable.setter
+    def rewritable(self, value: bool) -> None:
+        self._rewritable, self.pending = value, None
 
 
 def peek(body: Any) -> bytes | str | None:
@@ -158,6 +176,22 @@ def _style(data: Any, text: str) -> str | None:
     return None
 
 
+def _faithful(text: str) -> bool:
+    """Whether a body no style writes back still re-serializes faithfully (compact)."""
+    faithful = _Faithful()
+    try:
+        json.loads(
+            text,
+            object_pairs_hook=faithful.pairs,
+            parse_float=faithful.number,
+            parse_int=faithful.integer,
+            parse_constant=faithful.constant,
+        )
+    except (ValueError, RecursionError):
+        return False
+    return faithful.ok
+
+
 def read_body(body: Any) -> BodyRead:
     """Read an InvokeModel ``body`` into a JSON object, leaving the caller's object as found."""
     if body is None or not botocore_accepts(body):
@@ -184,9 +218,7 @@ def read_body(body: Any) -> BodyRead:
             return BodyRead(None, NOT_JSON)
         if not isinstance(fast, dict):
             return BodyRead(None, NOT_JSON)
-        style = _style(fast, text)
-        if style is not None:
-            return BodyRead(fast, None, True, style)
+        return BodyRead(fast, None, pending=text)
     try:
         data = json.loads(
             text,
@@ -232,39 +264,7 @@ def canonical(value: Any, default: Callable[[Any], str] = str) -> str:
     try:
         return json.dumps(value, sort_keys=True, separators=(",", ":"), default=default)
     except RecursionError:
-        return _deep_canonical(value, default)
-
-
-class _Text(str):
-    """A piece of output already rendered (on :func:`_deep_canonical`'s stack)."""
-
-
-def _deep_canonical(value: Any, default: Callable[[Any], str]) -> str:
-    parts: list[str] = []
-    stack: list[Any] = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, _Text):
-            parts.append(item)
-        elif isinstance(item, Mapping):
-            entries = sorted(item.items(), key=lambda entry: str(entry[0]))
-            stack.append(_Text("}"))
-            for i, (key, child) in reversed(list(enumerate(entries))):
-                stack.append(child)
-                stack.append(_Text(("," if i else "") + json.dumps(str(key)) + ":"))
-            stack.append(_Text("{"))
-        elif isinstance(item, list | tuple):
-            stack.append(_Text("]"))
-            for i, child in reversed(list(enumerate(item))):
-                stack.append(child)
-                if i:
-                    stack.append(_Text(","))
-            stack.append(_Text("["))
-        elif item is None or isinstance(item, str | int | float | bool):
-            parts.append(json.dumps(item))
-        else:
-            parts.append(json.dumps(default(item)))
-    return "".join(parts)
+        return deep_canonical(value, default)
 
 
 def decode_base64(data: Any, limit: int | None = None) -> bytes | None:

@@ -26,6 +26,7 @@ from ..shape import identity, structured
 from ..tokens import document_tokens, image_tokens, json_tokens, text_tokens
 from .body import canonical, salt_of
 from .converse_write import apply, inserted, marker_element, with_markers
+from .known import KNOWN
 
 MARKER_KEY = "cachePoint"
 
@@ -73,7 +74,7 @@ def _block_tokens(kind: str, body: Any, json_length: int) -> int:
         return sum(
             _item_tokens(item)
             for item in _list(body.get("content"))
-            if isinstance(item, Mapping) and item
+            if item and (type(item) is dict or isinstance(item, Mapping))
         )
     return json_tokens(json_length)
 
@@ -87,37 +88,6 @@ def _item_tokens(item: Mapping[str, Any]) -> int:
     ):
         return _block_tokens(kind, body, 0)
     return _block_tokens(kind, body, structured(item, False, _json)[1])
-
-
-class _TextBlocks:
-    """Text blocks already read, across calls: a conversation re-sends the same
-    ``{"text": s}`` dicts call after call. An entry is used only when the dict is the very
-    object read before, still holds only ``text``, with the very same (immutable) string,
-    at the same place with the same role, salt and model sections: then the block is
-    necessarily the same. Bounded by entries and by characters held."""
-
-    ENTRIES = 50_000
-    CHARS = 32_000_000
-
-    def __init__(self) -> None:
-        self.entries: dict[int, tuple[Any, str, tuple[Any, ...], Block]] = {}
-        self.chars = 0
-
-    def get(self, element: Any, text: Any, key: tuple[Any, ...]) -> Block | None:
-        entry = self.entries.get(id(element))
-        if entry is None or entry[0] is not element or entry[1] is not text:
-            return None
-        return entry[3] if entry[2] == key else None
-
-    def put(self, element: Any, text: str, key: tuple[Any, ...], block: Block) -> None:
-        if len(self.entries) >= self.ENTRIES or self.chars + len(text) > self.CHARS:
-            self.entries = {}
-            self.chars = 0
-        self.entries[id(element)] = (element, text, key, block)
-        self.chars += len(text)
-
-
-_TEXT_BLOCKS = _TextBlocks()
 
 
 def _marker_problems(element: Mapping[str, Any]) -> tuple[str, ...]:
@@ -147,6 +117,7 @@ class _Reader:
         self.markers: list[Marker] = []
         self.locations: list[str] = []
         self.cache = cache
+        self.sections = spec.sections if spec is not None else None
 
     def section_ok(self, section: Section) -> bool:
         return self.spec is None or section in self.spec.sections
@@ -177,19 +148,18 @@ class _Reader:
         role: str | None = None,
         salt: bytes = b"",
     ) -> None:
-        cached = self.cache.get(id(element)) if self.cache is not None and not salt else None
-        if cached is not None and cached.path == path and cached.role == role:
-            self.blocks.append(cached)
-            return
+        # (the per-call ``cache`` serves dialects that read a body twice; Converse reads once)
         text = element.get("text") if type(element) is dict and len(element) == 1 else None
-        key = (section, path, role, salt, self.spec.sections if self.spec else None)
-        if type(text) is str:
-            known = _TEXT_BLOCKS.get(element, text, key)
-            if known is not None:
-                self.blocks.append(known)
-                return
-        kind = next(iter(element), "") if isinstance(element, Mapping) and element else "unknown"
-        body = element.get(kind) if isinstance(element, Mapping) else None
+        key = (section, path, role, salt, self.sections)
+        known = KNOWN.get(element, text, key)
+        if known is not None:
+            self.blocks.append(known)
+            if known.kind == "toolResult":
+                self._nested_markers(section, path, element.get("toolResult"))
+            return
+        mapping = type(element) is dict or isinstance(element, Mapping)
+        kind = next(iter(element), "") if mapping and element else "unknown"
+        body = element.get(kind) if mapping else None
         scan = section != "messages"  # per-call values matter only before the first marker
         if kind == "text" and isinstance(body, str):
             content_digest = identity("t", role, salt, body)
@@ -212,19 +182,20 @@ class _Reader:
             dynamic,
             role,
         )
-        if self.cache is not None and not salt:
-            self.cache[id(element)] = block
-        if type(text) is str:
-            _TEXT_BLOCKS.put(element, text, key, block)
+        KNOWN.put(element, text, key, block, length)
         self.blocks.append(block)
-        if kind == "toolResult" and isinstance(body, Mapping):
+        if kind == "toolResult":
+            self._nested_markers(section, path, body)
+
+    def _nested_markers(self, section: Section, path: tuple[int, ...], body: Any) -> None:
+        if isinstance(body, Mapping):
             for item in _list(body.get("content")):
                 if isinstance(item, Mapping) and MARKER_KEY in item:
                     self.marker(section, path, item, ("in-tool-result",))
 
     def items(self, section: Section, elements: Sequence[Any]) -> None:
         for i, element in enumerate(elements):
-            if isinstance(element, Mapping) and MARKER_KEY in element:
+            if (type(element) is dict or isinstance(element, Mapping)) and MARKER_KEY in element:
                 self.marker(section, (i,), element)
             else:
                 self.block(section, (i,), element)
@@ -246,11 +217,12 @@ def parse(
     salt = message_salt(params)
     first = True
     for m, message in enumerate(_list(params.get("messages"))):
-        if not isinstance(message, Mapping):
+        if type(message) is not dict and not isinstance(message, Mapping):
             continue
-        role = message.get("role") if isinstance(message.get("role"), str) else None
+        role = message.get("role")
+        role = role if isinstance(role, str) else None
         for c, element in enumerate(_list(message.get("content"))):
-            if isinstance(element, Mapping) and MARKER_KEY in element:
+            if (type(element) is dict or isinstance(element, Mapping)) and MARKER_KEY in element:
                 reader.marker("messages", (m, c), element)
                 continue
             reader.block("messages", (m, c), element, role, salt if first else b"")

@@ -3,7 +3,6 @@ where they landed, and the prefix of the marked request derived without reading 
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -95,12 +94,18 @@ def with_markers(
         placed.append(((planned.after, 0), new, location(block.section, path)))
     placed.sort(key=lambda item: item[0])
     blocks = list(prefix.blocks)
-    for i, block in enumerate(blocks):
-        before = inserts.get(_list_key(block))
-        if before:
+    # a list's blocks are contiguous in the prefix: only those after a new marker move
+    shifted: set[int] = set()
+    for planned in markers:
+        key = _list_key(blocks[planned.after])
+        before = inserts[key]
+        i = planned.after + 1
+        while i < len(blocks) and i not in shifted and _list_key(blocks[i]) == key:
+            block = blocks[i]
             index = block.path[-1]
             shift = sum(1 for p in before if p < index)
-            if shift:
-                blocks[i] = dataclasses.replace(block, path=(*block.path[:-1], index + shift))
+            blocks[i] = block._replace(path=(*block.path[:-1], index + shift))
+            shifted.add(i)
+            i += 1
     remarked = prefix.remarked(tuple(marker for _, marker, _ in placed), tuple(blocks))
     return remarked, [where for _, _, where in placed]

@@ -19,6 +19,7 @@ from ..planner import PlannedMarker
 from ..prefix import Block, Prefix
 from . import anthropic, betas, nova
 from .body import NOT_JSON, UNREADABLE, encode, read_body
+from .splice import Template, open_paths, settle, splice
 
 __all__ = ["InvokeRequest", "count_markers"]
 
@@ -72,11 +73,18 @@ class InvokeRequest:
         read = read_body(params.get("body"))
         self.spec = spec
         self.problem = read.problem
+        self.read = read
         self.data: dict[str, Any] | None = read.data
-        self.rewritable = read.rewritable
-        self.style = read.style
         self.dialect = choose(read.data, spec) if read.data is not None else None
         self.changed = False
+        self.prefix: Prefix | None = None
+        self.template: Template | None = None
+
+    @property
+    def rewritable(self) -> bool:
+        """Settled on first use: by :meth:`injectable` with the blocks a marker may land on
+        left open (one dumps proves the body and, marked, writes it), else plainly."""
+        return self.read.rewritable
 
     @property
     def readable(self) -> bool:
@@ -84,14 +92,21 @@ class InvokeRequest:
 
     @property
     def injectable(self) -> bool:
-        return self.dialect is not None and self.rewritable
+        if self.dialect is None:
+            return False
+        if self.read.pending is not None and self.dialect is ANTHROPIC and self.prefix is not None:
+            self.template = settle(self.read, open_paths(self.read.data or {}, self.prefix))
+        return self.rewritable
 
     def parse(
         self, spec: ModelSpec | None, cache: dict[int, Block] | None = None
     ) -> tuple[Prefix, list[str]]:
         if self.dialect is None or self.data is None:
             return _EMPTY, []
-        return self.dialect.parse(self.data, spec, cache)
+        prefix, locations = self.dialect.parse(self.data, spec, cache)
+        if self.prefix is None:
+            self.prefix = prefix
+        return prefix, locations
 
     def applied(
         self,
@@ -144,7 +159,16 @@ class InvokeRequest:
     def commit(self, params: dict[str, Any]) -> None:
         """Write the changed body into the (fresh, top-level) params dict."""
         if self.changed and self.rewritable and self.data is not None:
-            params["body"] = encode(self.data, self.style)
+            original = self.read.data
+            text = None
+            if self.template is not None and original is not None:
+                text = splice(self.template, original, self.data)
+            try:
+                params["body"] = text.encode("utf-8") if text is not None else None
+            except UnicodeEncodeError:  # a lone surrogate: encode() keeps its escape
+                params["body"] = None
+            if params["body"] is None:
+                params["body"] = encode(self.data, self.read.style)
 
 
 def count_markers(params: Mapping[str, Any]) -> int:
