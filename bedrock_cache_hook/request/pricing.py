@@ -130,17 +130,20 @@ def auto_ttls(
     protected = _protected_through(prefix, obs)
     ordered = sorted(planned, key=lambda m: m.after)
     best_k, best = 0, 0.0
+    written_by = _written(prefix, ordered, read_to)
     for k in range(1, len(ordered) + 1):
         run = ordered[:k]
-        p_turn = p_conversation if any(m.reason in _TAILS for m in run) else 0.0
+        # only a tail that writes makes a new (1h) entry holding the whole prefix
+        tail_writes = any(m.reason in _TAILS and written_by[m.after] > 0 for m in run)
+        p_turn = p_conversation if tail_writes else 0.0
         total, previous = 0.0, -1
         for marker in run:
             through = prefix.tokens_through(marker.after)
             start = prefix.tokens_through(previous)
-            written = through - prefix.tokens_through(max(previous, min(read_to, marker.after)))
+            written = written_by[marker.after]
             own = p_anchor * horizon if written > 0 and marker.reason not in _TAILS else 0.0
             at_risk = max(through - max(start, protected), 0)
-            total += max(own, p_turn) * (five - read) * at_risk - (hour - five) * max(written, 0)
+            total += max(own, p_turn) * (five - read) * at_risk - (hour - five) * written
             previous = marker.after
         if total > best:
             best_k, best = k, total
@@ -148,6 +151,17 @@ def auto_ttls(
         PlannedMarker(m.after, "1h" if i < best_k else None, m.reason)
         for i, m in enumerate(ordered)
     ]
+
+
+def _written(prefix: Prefix, ordered: list[PlannedMarker], read_to: int) -> dict[int, int]:
+    """Tokens each marker writes: its segment past what this request reads."""
+    out, previous = {}, -1
+    for marker in ordered:
+        through = prefix.tokens_through(marker.after)
+        read = prefix.tokens_through(max(previous, min(read_to, marker.after)))
+        out[marker.after] = max(through - read, 0)
+        previous = marker.after
+    return out
 
 
 #: markers that follow a conversation (their premium recurs on every turn)

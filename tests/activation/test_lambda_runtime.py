@@ -201,8 +201,10 @@ def test_real_runtime_caches_reports_emf_and_passes_errors_through(
     assert first["cacheWriteInputTokens"] > 0
     assert first["cacheReadInputTokens"] == 0
     for usage in later:
-        assert usage["cacheReadInputTokens"] == first["cacheWriteInputTokens"]
-        assert usage["cacheWriteInputTokens"] == 0
+        # each reads the system prompt the first wrote; at most its own short question is new
+        written = first["cacheWriteInputTokens"]
+        assert written - 20 <= usage["cacheReadInputTokens"] <= written
+        assert usage["cacheWriteInputTokens"] < 20
 
     # The function's exception reaches the error endpoint as the function raised it.
     error = posted[3]

@@ -114,7 +114,7 @@ def _ledger_file(tmp_path: Path) -> tuple[str, Any]:
         messages.append({"role": "user", "content": [{"text": f"Question {turn}?"}]})
         client.converse(modelId=SONNET, system=[{"text": SYSTEM_TEXT}], messages=messages)
         messages.append({"role": "assistant", "content": [{"text": "Answer."}]})
-        sim.advance(400 if turn == 1 else 30)
+        sim.advance(3_700 if turn == 1 else 30)  # past even a 1h entry
     client.converse(modelId="amazon.nova-pro-v1:0", messages=[messages[0]])
     return str(path), bch.get_ledger().summary()
 
