@@ -129,22 +129,18 @@ def auto_ttls(
     read_to = obs.read_through if obs.read_through is not None else -1
     protected = _protected_through(prefix, obs)
     ordered = sorted(planned, key=lambda m: m.after)
+    segments = _segments(prefix, ordered, read_to)
     best_k, best = 0, 0.0
-    written_by = _written(prefix, ordered, read_to)
     for k in range(1, len(ordered) + 1):
-        run = ordered[:k]
+        run = list(zip(ordered[:k], segments[:k], strict=True))
         # only a tail that writes makes a new (1h) entry holding the whole prefix
-        tail_writes = any(m.reason in _TAILS and written_by[m.after] > 0 for m in run)
+        tail_writes = any(m.reason in _TAILS and seg[2] > 0 for m, seg in run)
         p_turn = p_conversation if tail_writes else 0.0
-        total, previous = 0.0, -1
-        for marker in run:
-            through = prefix.tokens_through(marker.after)
-            start = prefix.tokens_through(previous)
-            written = written_by[marker.after]
+        total = 0.0
+        for marker, (start, through, written) in run:
             own = p_anchor * horizon if written > 0 and marker.reason not in _TAILS else 0.0
             at_risk = max(through - max(start, protected), 0)
             total += max(own, p_turn) * (five - read) * at_risk - (hour - five) * written
-            previous = marker.after
         if total > best:
             best_k, best = k, total
     return [
@@ -153,13 +149,16 @@ def auto_ttls(
     ]
 
 
-def _written(prefix: Prefix, ordered: list[PlannedMarker], read_to: int) -> dict[int, int]:
-    """Tokens each marker writes: its segment past what this request reads."""
-    out, previous = {}, -1
+def _segments(
+    prefix: Prefix, ordered: list[PlannedMarker], read_to: int
+) -> list[tuple[int, int, int]]:
+    """Per marker, front to back: (tokens before its segment, tokens through it, tokens it
+    writes: its segment past what this request reads)."""
+    out, previous = [], -1
     for marker in ordered:
-        through = prefix.tokens_through(marker.after)
+        start, through = prefix.tokens_through(previous), prefix.tokens_through(marker.after)
         read = prefix.tokens_through(max(previous, min(read_to, marker.after)))
-        out[marker.after] = max(through - read, 0)
+        out.append((start, through, max(through - read, 0)))
         previous = marker.after
     return out
 

@@ -10,7 +10,7 @@ compared outside it). Dict keys are order-independent, as the JSON they replaced
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from .prefix import dynamic_kind
@@ -58,28 +58,24 @@ def _child(item: Any, scan: bool) -> Shape:
 
 
 def _mapping(value: Mapping[Any, Any], scan: bool) -> Shape:
-    items = []
-    length = 1 + len(value)  # braces, and a comma or colon per entry
-    dynamic = None
-    for key, item in value.items():
-        if type(item) is str:  # inline: most leaves are strings
-            h, n = hash(item), len(item) + 2
-            if scan and dynamic is None:
-                dynamic = dynamic_kind(item)
-        else:
-            h, n, d = _child(item, scan)
-            dynamic = dynamic or d
-        items.append((key, h))
-        length += len(key) + 3 + n if type(key) is str else len(str(key)) + 3 + n
-    return hash(("{", frozenset(items))), length, dynamic
+    hashes, length, dynamic = _fold(value.values(), scan)
+    for key in value:  # braces, then per entry its key, a colon and a comma
+        length += len(key) + 3 if type(key) is str else len(str(key)) + 3
+    return hash(("{", frozenset(zip(value, hashes, strict=True)))), 1 + len(value) + length, dynamic
 
 
 def _sequence(value: list[Any] | tuple[Any, ...], scan: bool) -> Shape:
+    hashes, length, dynamic = _fold(value, scan)
+    return hash(("[", tuple(hashes))), 1 + max(len(value), 1) + length, dynamic
+
+
+def _fold(values: Iterable[Any], scan: bool) -> tuple[list[int], int, str | None]:
+    """The children's hashes in order, their serialized length, the first dynamic hint."""
     hashes = []
-    length = 1 + max(len(value), 1)
+    length = 0
     dynamic = None
-    for item in value:
-        if type(item) is str:
+    for item in values:
+        if type(item) is str:  # inline: most leaves are strings
             h, n = hash(item), len(item) + 2
             if scan and dynamic is None:
                 dynamic = dynamic_kind(item)
@@ -88,7 +84,7 @@ def _sequence(value: list[Any] | tuple[Any, ...], scan: bool) -> Shape:
             dynamic = dynamic or d
         hashes.append(h)
         length += n
-    return hash(("[", tuple(hashes))), length, dynamic
+    return hashes, length, dynamic
 
 
 def structured(value: Any, scan: bool, fallback: Callable[[Any], str]) -> Shape:
