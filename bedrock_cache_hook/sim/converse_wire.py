@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .errors import NON_PDF_DOCUMENT, NOTHING_TO_CACHE, REASONING_MARKER, SimError, enum_error
-from .requests import TTL_SECONDS, Prompt, PromptBuilder
+from .requests import TTL_SECONDS, Prompt, PromptBuilder, messages_salt
 from .tokenizer import binary_tokens, compact_json, count_json, count_text
 
 __all__ = [
@@ -35,6 +35,7 @@ __all__ = [
     "image_digest",
     "images_digest",
     "parse_converse",
+    "tool_choice",
 ]
 
 THINKING_KEYS = ("thinking", "reasoning_config", "reasoningConfig")
@@ -93,6 +94,17 @@ def images_digest(images: list[Any]) -> str | None:
     if not images:
         return None
     return hashlib.sha256(compact_json(images).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def tool_choice(choice: Any) -> Any:
+    """A Converse / Nova ``toolChoice`` (``{"auto": {}}``, ``{"tool": {"name": n}}``) in the
+    Messages API's shape (``{"type": "auto"}``, ``{"type": "tool", "name": n}``), so both wire
+    formats salt the messages cache alike; anything else is kept as sent."""
+    if isinstance(choice, Mapping) and len(choice) == 1:
+        ((kind, detail),) = choice.items()
+        if isinstance(detail, Mapping):
+            return {"type": kind, **detail}
+    return choice
 
 
 def image_digest(messages: list[Any]) -> str | None:
@@ -185,10 +197,10 @@ def parse_converse(body: Mapping[str, Any]) -> Prompt:
     messages = as_list(body.get("messages"))
     _add_messages(builder, messages)
     extra = as_map(body.get("additionalModelRequestFields"))
-    salt = {
-        "toolChoice": tool_config.get("toolChoice"),
-        "thinking": {key: extra[key] for key in THINKING_KEYS if key in extra},
-        "outputConfig": body.get("outputConfig"),
-        "images": image_digest(messages),
-    }
+    salt = messages_salt(
+        tool_choice(tool_config.get("toolChoice")),
+        {key: extra[key] for key in THINKING_KEYS if key in extra},
+        body.get("outputConfig"),
+        image_digest(messages),
+    )
     return builder.build(salt, as_map(body.get("inferenceConfig")).get("maxTokens"))

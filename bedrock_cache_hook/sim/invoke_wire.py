@@ -30,6 +30,7 @@ from .converse_wire import (
     encoded_size,
     image_digest,
     images_digest,
+    tool_choice,
 )
 from .errors import (
     BAD_CACHE_TTL,
@@ -41,7 +42,7 @@ from .errors import (
     SimError,
 )
 from .models import SimModel
-from .requests import TTL_SECONDS, Prompt, PromptBuilder
+from .requests import TTL_SECONDS, Prompt, PromptBuilder, messages_salt
 from .tokenizer import binary_tokens, count_json, count_text
 
 __all__ = ["decode_body", "parse_invoke", "parse_messages"]
@@ -148,11 +149,8 @@ def _parse_anthropic(body: Mapping[str, Any]) -> Prompt:
             builder.add("messages", count_text(content), ["text", content], role)
         else:
             _anthropic_list(builder, "messages", as_list(content), f"messages.{m}.content", role)
-    salt = {
-        "tool_choice": body.get("tool_choice"),
-        "thinking": body.get("thinking"),
-        "images": _anthropic_images(messages),
-    }
+    thinking = {"thinking": body["thinking"]} if "thinking" in body else None
+    salt = messages_salt(body.get("tool_choice"), thinking, None, _anthropic_images(messages))
     return builder.build(salt, body.get("max_tokens"))
 
 
@@ -191,7 +189,7 @@ def _parse_nova(body: Mapping[str, Any]) -> Prompt:
         content = as_list(message.get("content"))
         role = str(message.get("role", ""))
         _nova_list(builder, "messages", content, f"messages.{m}.content", role)
-    salt = {"toolChoice": tool_config.get("toolChoice"), "images": image_digest(messages)}
+    salt = messages_salt(tool_choice(tool_config.get("toolChoice")), images=image_digest(messages))
     config = as_map(body.get("inferenceConfig"))
     return builder.build(salt, config.get("max_new_tokens", config.get("maxTokens")))
 

@@ -44,6 +44,7 @@ __all__ = [
     "Prompt",
     "PromptBuilder",
     "check_markers",
+    "messages_salt",
     "with_tool_prompt",
 ]
 
@@ -118,6 +119,16 @@ class PromptBuilder:
             compact_json(salt).encode("utf-8"),
             limit,
         )
+
+
+def messages_salt(
+    tool_choice: Any = None, thinking: Any = None, output: Any = None, images: Any = None
+) -> dict[str, Any]:
+    """The messages-cache invalidators in one shape for every wire format, unset ones left out,
+    so the same conversation through Converse and through InvokeModel shares its messages cache
+    (the service runs both on the same model)."""
+    salt = {"tool_choice": tool_choice, "thinking": thinking, "output": output, "images": images}
+    return {key: value for key, value in salt.items() if value not in (None, {})}
 
 
 def with_tool_prompt(prompt: Prompt, tokens: int) -> Prompt:

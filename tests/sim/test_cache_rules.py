@@ -411,3 +411,75 @@ def test_a_marker_as_the_first_block_of_a_message_is_rejected() -> None:
     assert caught.value.response["Error"]["Message"] == (
         "There is nothing available to cache. Please remove the invalid cache point and try again."
     )
+
+
+THINKING = {"type": "enabled", "budget_tokens": 1024}
+
+
+@pytest.mark.parametrize(
+    ("converse_thinking", "body_thinking", "shared"),
+    [
+        (None, None, True),
+        (THINKING, THINKING, True),
+        (THINKING, {**THINKING, "budget_tokens": 2048}, False),
+    ],
+)
+def test_converse_and_invoke_model_share_the_messages_cache(
+    converse_thinking: dict[str, Any] | None, body_thinking: dict[str, Any] | None, shared: bool
+) -> None:
+    """One model behind both operations: a conversation written through Converse is read
+    through InvokeModel, messages included, unless an invalidator differs."""
+    _, client = new()
+    extra = {"thinking": converse_thinking} if converse_thinking else {}
+    request = converse(
+        system=system(marker=None),
+        messages=[user({"text": Q}, POINT)],
+        additionalModelRequestFields=extra,
+    )
+    written = usage_of(client.converse(**request))[2]
+    assert written == S + msg_tokens(Q)
+    fields = {"thinking": body_thinking} if body_thinking else {}
+    body = anthropic_body(
+        **fields,
+        system=words(S),
+        messages=[
+            {"role": "user", "content": [{"type": "text", "text": Q, "cache_control": EPHEMERAL}]}
+        ],
+    )
+    usage = json.loads(client.invoke_model(modelId=SONNET_45, body=body)["body"].read())["usage"]
+    read, write = usage["cache_read_input_tokens"], usage["cache_creation_input_tokens"]
+    # unshared: the only entry sits behind the message, so nothing is found on the way back
+    assert (read, write) == ((written, 0) if shared else (0, written))
+
+
+@pytest.mark.parametrize(
+    ("converse_choice", "body_choice", "shared"),
+    [
+        ({"auto": {}}, {"auto": {}}, True),
+        ({"tool": {"name": "lookup"}}, {"tool": {"name": "lookup"}}, True),
+        ({"auto": {}}, {"any": {}}, False),
+    ],
+)
+def test_nova_converse_and_invoke_model_share_the_messages_cache(
+    converse_choice: dict[str, Any], body_choice: dict[str, Any], shared: bool
+) -> None:
+    _, client = new()
+    tools = [tool()]
+    messages = [user({"text": Q}, POINT)]
+    request = converse(
+        NOVA_PRO,
+        toolConfig={"tools": tools, "toolChoice": converse_choice},
+        system=system(marker=None),
+        messages=messages,
+    )
+    written = usage_of(client.converse(**request))[2]
+    body = {
+        "schemaVersion": "messages-v1",
+        "toolConfig": {"tools": tools, "toolChoice": body_choice},
+        "system": system(marker=None),
+        "messages": messages,
+    }
+    raw = client.invoke_model(modelId=NOVA_PRO, body=json.dumps(body))["body"].read()
+    usage = json.loads(raw)["usage"]
+    read, write = usage["cacheReadInputTokenCount"], usage["cacheWriteInputTokenCount"]
+    assert (read, write == 0) == ((written, True) if shared else (0, False))
