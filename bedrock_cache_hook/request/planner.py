@@ -79,12 +79,12 @@ LOOKBACK_SAFETY = 4
 
 def _last_markable(prefix: Prefix, section: str, cap: int | None = None) -> int | None:
     """The section's last block that may carry a marker (within ``cap`` cached tokens)."""
-    for index in range(len(prefix.blocks) - 1, -1, -1):
-        block = prefix.blocks[index]
-        if block.section != section or not block.markable:
-            continue
-        if cap is None or prefix.cumulative[index] <= cap:
+    blocks = prefix.blocks
+    index = prefix.last.get(section, -1)
+    while index >= 0 and blocks[index].section == section:  # sections are contiguous
+        if blocks[index].markable and (cap is None or prefix.cumulative[index] <= cap):
             return index
+        index -= 1
     return None
 
 
@@ -117,9 +117,9 @@ def _looks_like_a_conversation(
     traffic): its premium is small next to re-writing a conversation's first turn."""
     if prefix.has_assistant_turn() or large_first:
         return True
-    if any(block.section == "tools" for block in prefix.blocks):
+    if "tools" in prefix.last:
         return True
-    first = next((i for i, b in enumerate(prefix.blocks) if b.section == "messages"), None)
+    first = prefix.first_message_block()
     if first is None:
         return False
     head = prefix.tokens_through(first - 1)
@@ -156,12 +156,10 @@ def large_first_message(prefix: Prefix, spec: ModelSpec) -> tuple[bool, int | No
     rest (the question after the document), the block before it is a shared anchor too, in
     every turn of the conversation: a new question on the same document reads it, and the
     turns' reads keep it alive."""
-    first_message = [
-        i for i, b in enumerate(prefix.blocks) if b.section == "messages" and b.path[0] == 0
-    ]
-    if not first_message:
+    first = prefix.first_message_block()
+    if first is None or not prefix.ends or prefix.blocks[first].path[0] != 0:
         return False, None
-    first, last = first_message[0], first_message[-1]
+    last = prefix.ends[0]
     head = prefix.tokens_through(first - 1)
     size = prefix.tokens_through(last) - head
     if size < max(head, 4 * spec.min_tokens):

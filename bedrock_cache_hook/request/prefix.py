@@ -181,7 +181,17 @@ class Prefix:
         return self.ends
 
     def has_assistant_turn(self) -> bool:
-        return any(b.role == "assistant" for b in self.blocks if b.section == "messages")
+        first = self.first_message_block()
+        if first is None:
+            return False
+        blocks = self.blocks
+        return any(blocks[i].role == "assistant" for i in range(first, len(blocks)))
+
+    def first_message_block(self) -> int | None:
+        """Index of the first block of the messages (they follow tools and system)."""
+        if "messages" not in self.last:
+            return None
+        return max(self.last.get("tools", -1), self.last.get("system", -1)) + 1
 
 
 def build(blocks: Sequence[Block], markers: Sequence[Marker], spec: ModelSpec | None) -> Prefix:
