@@ -45,3 +45,78 @@ def test_a_change_of_number_type_is_seen() -> None:
     before = [_digests(params) for _ in range(3)][-1]
     use["toolUse"]["input"]["n"] = 1.0
     assert _digests(params) != before
+
+
+def _blocks(params: dict[str, Any]) -> list[tuple[Any, ...]]:
+    prefix, _ = converse.parse(params, SPEC, {})
+    return [(b.path, b.role, b.tokens, b.digest) for b in prefix.blocks]
+
+
+def test_a_message_changed_in_place_is_read_again() -> None:
+    """Whole messages are reused too: every kind of in-place change is still seen."""
+    first: dict[str, Any] = {"role": "user", "content": [{"text": "a question"}]}
+    answer: dict[str, Any] = {"role": "assistant", "content": [{"text": "an answer"}]}
+    params: dict[str, Any] = {"system": [{"text": "system prompt"}], "messages": [first, answer]}
+    changes = [
+        lambda: first["content"].append({"text": "and another"}),
+        lambda: first["content"][0].__setitem__("text", "a new question"),
+        lambda: answer.__setitem__("role", "user"),
+        lambda: first.__setitem__("content", [{"text": "replaced"}]),
+        lambda: answer["content"].insert(0, {"cachePoint": {"type": "default"}}),
+    ]
+    for change in changes:
+        for _ in range(3):
+            seen = _blocks(params)
+        change()
+        copy = {
+            **params,
+            "messages": [dict(m, content=list(m["content"])) for m in params["messages"]],
+        }
+        assert _blocks(params) == _blocks(copy) != seen
+
+
+def test_a_message_moved_or_salted_is_read_again() -> None:
+    message: dict[str, Any] = {"role": "user", "content": [{"text": "a question"}]}
+    params: dict[str, Any] = {"messages": [message]}
+    for _ in range(3):
+        alone = _blocks(params)
+    later = _blocks({"messages": [{"role": "user", "content": [{"text": "x"}]}, message]})
+    assert later[1][:3] == ((1, 0), *alone[0][1:3])
+    tools = {"tools": [{"toolSpec": {"name": "t", "inputSchema": {"json": {}}}}]}
+    plain = _blocks({**params, "toolConfig": tools})
+    salted = _blocks({**params, "toolConfig": {**tools, "toolChoice": {"any": {}}}})
+    assert salted[-1][3] != plain[-1][3] == alone[0][3]
+
+
+def _fresh(params: dict[str, Any]) -> dict[str, Any]:
+    """The same content in new objects: read from scratch."""
+    import copy
+
+    return copy.deepcopy(params)
+
+
+def test_a_history_appended_to_between_calls_reads_as_new() -> None:
+    """A conversation's list grows call by call (read from where the known run ends); any
+    change to a message already read, the list cut short or reordered, is still seen."""
+    history: list[dict[str, Any]] = []
+    params: dict[str, Any] = {"system": [{"text": "system prompt"}], "messages": history}
+    for turn in range(6):
+        role = "user" if turn % 2 == 0 else "assistant"
+        history.append({"role": role, "content": [{"text": f"turn {turn}"}]})
+        assert _blocks(params) == _blocks(_fresh(params))
+    edits = [
+        lambda: history[1]["content"][0].__setitem__("text", "rewritten"),
+        lambda: history.__setitem__(2, {"role": "user", "content": [{"text": "swapped"}]}),
+        history.pop,
+        history.reverse,
+        lambda: history[0]["content"].append(
+            {"toolUse": {"toolUseId": "u", "name": "t", "input": {"n": 1}}}
+        ),
+        lambda: history[0]["content"][-1]["toolUse"]["input"].__setitem__("n", 2),
+    ]
+    for edit in edits:
+        before = _blocks(params)
+        _blocks(params)
+        edit()
+        after = _blocks(params)
+        assert after == _blocks(_fresh(params)) != before

@@ -141,12 +141,25 @@ class DiagnosisMemory:
 
     def _seen(self, fp: Fingerprint, now: float) -> SeenMark | None:
         best: _Mark | None = None
-        for h, _, _ in (*fp.marks, *fp.ends):
-            mark = self._marks.get(h)
-            if mark is None or now - mark.last_seen > self.max_age:
+        marks, max_age = self._marks, self.max_age
+        for h, _, _ in fp.marks:
+            mark = marks.get(h)
+            if mark is None or now - mark.last_seen > max_age:
                 continue
             if best is None or mark.index > best.index:
                 best = mark
+        # ends are in prefix order: from the deepest back, the first live one is the best
+        for h, index, _ in reversed(fp.ends):
+            if best is not None and index <= best.index:
+                break
+            mark = marks.get(h)
+            if (
+                mark is not None
+                and now - mark.last_seen <= max_age
+                and (best is None or mark.index > best.index)
+            ):
+                best = mark
+                break
         if best is None:
             return None
         return SeenMark(best.index, best.tokens, best.last_seen, best.ttl, best.responded)

@@ -26,12 +26,13 @@ from ..shape import identity, structured
 from ..tokens import document_tokens, image_tokens, json_tokens, text_tokens
 from .body import canonical, salt_of
 from .converse_write import apply, inserted, marker_element, with_markers
-from .known import KNOWN
+from .known import KNOWN, KNOWN_MESSAGES, KNOWN_RUNS
 
 MARKER_KEY = "cachePoint"
 
-#: the only keys whose change invalidates the messages cache without changing any block
-_MESSAGE_SALT_KEYS = ("toolChoice", "additionalModelRequestFields", "outputConfig")
+#: besides ``toolConfig.toolChoice``, the keys whose change invalidates the messages cache
+#: without changing any block
+_MESSAGE_SALT_KEYS = ("additionalModelRequestFields", "outputConfig")
 
 
 def _list(value: Any) -> list[Any]:
@@ -202,7 +203,10 @@ class _Reader:
 
 
 def message_salt(params: Mapping[str, Any]) -> bytes:
-    return salt_of((params.get(key) for key in _MESSAGE_SALT_KEYS), _bytes_default)
+    tool_config = params.get("toolConfig")
+    choice = tool_config.get("toolChoice") if isinstance(tool_config, Mapping) else None
+    values = [choice, *(params.get(key) for key in _MESSAGE_SALT_KEYS)]
+    return salt_of(values, _bytes_default)
 
 
 def parse(
@@ -215,19 +219,46 @@ def parse(
         reader.items("tools", _list(tool_config.get("tools")))
     reader.items("system", _list(params.get("system")))
     salt = message_salt(params)
-    first = True
-    for m, message in enumerate(_list(params.get("messages"))):
+    blocks, markers = reader.blocks, reader.markers
+    messages = _list(params.get("messages"))
+    run_key = (salt, reader.sections)
+    reused, run = KNOWN_RUNS.get(messages, run_key) if messages else (0, ())
+    head = len(blocks)
+    blocks.extend(run)
+    first = not run
+    # message blocks through each message, and how many leading messages carry no marker
+    through = [0] * len(messages)
+    clean = reused
+    for m in range(reused, len(messages)):
+        message = messages[m]
         if type(message) is not dict and not isinstance(message, Mapping):
+            through[m] = len(blocks) - head
+            continue
+        key = (m, salt if first else b"", reader.sections)
+        known = KNOWN_MESSAGES.get(message, None, key)
+        if known is not None:
+            blocks.extend(known)
+            first = first and not known
+            through[m] = len(blocks) - head
+            clean += clean == m
             continue
         role = message.get("role")
         role = role if isinstance(role, str) else None
+        start, marked = len(blocks), len(markers)
         for c, element in enumerate(_list(message.get("content"))):
             if (type(element) is dict or isinstance(element, Mapping)) and MARKER_KEY in element:
                 reader.marker("messages", (m, c), element)
                 continue
             reader.block("messages", (m, c), element, role, salt if first else b"")
             first = False
-    return build(reader.blocks, reader.markers, spec), reader.locations
+        through[m] = len(blocks) - head
+        if len(markers) == marked:  # a message with markers is read element by element
+            read = tuple(blocks[start:])
+            KNOWN_MESSAGES.put(message, None, key, read, 4 * sum(b.tokens for b in read))
+            clean += clean == m
+    if messages:
+        KNOWN_RUNS.put(messages, run_key, reused, clean, through, blocks[head:])
+    return build(blocks, markers, spec), reader.locations
 
 
 def count_markers(params: Mapping[str, Any]) -> int:

@@ -12,22 +12,25 @@ with the same role, salt and model sections, *and* its content is provably uncha
   a caller that builds new objects every call pays no copy.
 
 Bounded by entries and by characters held (the elements are kept alive by their entry).
+``KNOWN`` holds content blocks; ``KNOWN_MESSAGES`` whole Converse messages (one deep ``==``
+instead of one lookup per block), for messages that carry no cache marker; ``KNOWN_RUNS`` the
+leading messages of a messages list (a list re-sent or appended to: one ``==`` over the run).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from ..prefix import Block
 
-__all__ = ["KNOWN", "Known"]
+__all__ = ["KNOWN", "KNOWN_MESSAGES", "KNOWN_RUNS", "Known", "KnownRuns"]
+
+_Value = TypeVar("_Value")
 
 #: the element was seen once: copy it if it comes back
 _ONCE = object()
 #: the element cannot be copied safely (a non-string leaf, or nested too deep)
 _NEVER = object()
-
-_Entry = tuple[Any, Any, tuple[Any, ...], Block]
 
 
 def _copy(value: Any) -> Any:
@@ -56,15 +59,15 @@ def _copy(value: Any) -> Any:
     return _NEVER
 
 
-class Known:
+class Known(Generic[_Value]):
     ENTRIES = 50_000
     CHARS = 32_000_000
 
     def __init__(self) -> None:
-        self.entries: dict[int, _Entry] = {}
+        self.entries: dict[int, tuple[Any, Any, tuple[Any, ...], _Value]] = {}
         self.chars = 0
 
-    def get(self, element: Any, text: Any, key: tuple[Any, ...]) -> Block | None:
+    def get(self, element: Any, text: Any, key: tuple[Any, ...]) -> _Value | None:
         """The block read before from this very element, when provably unchanged."""
         entry = self.entries.get(id(element))
         if entry is None or entry[0] is not element or entry[2] != key:
@@ -79,8 +82,8 @@ class Known:
         except RecursionError:  # pragma: no cover - copies are only taken of shallow values
             return None
 
-    def put(self, element: Any, text: Any, key: tuple[Any, ...], block: Block, chars: int) -> None:
-        """Remember ``block`` read from ``element`` (``text``: its only value, if a string)."""
+    def put(self, element: Any, text: Any, key: tuple[Any, ...], value: _Value, chars: int) -> None:
+        """Remember ``value`` read from ``element`` (``text``: its only value, if a string)."""
         if type(text) is str:
             guard: Any = text
         else:
@@ -97,8 +100,83 @@ class Known:
         if len(self.entries) >= self.ENTRIES or self.chars + chars > self.CHARS:
             self.entries = {}
             self.chars = 0
-        self.entries[id(element)] = (element, guard, key, block)
+        self.entries[id(element)] = (element, guard, key, value)
         self.chars += chars
 
 
-KNOWN = Known()
+KNOWN: Known[Block] = Known()
+KNOWN_MESSAGES: Known[tuple[Block, ...]] = Known()
+
+
+class KnownRuns:
+    """The leading messages of a list read before, with their blocks.
+
+    Used only for the very list object read before, under the same salt and model sections,
+    and only while its first ``k`` messages equal a private copy of them (taken, as above, on
+    the second sighting, of string-only messages without markers): then their blocks are the
+    ones read before, and only the messages after them are read. A list appended to between
+    calls (a conversation's history) has its copy extended by the new messages alone.
+    """
+
+    ENTRIES = 1_024
+    CHARS = 32_000_000
+
+    def __init__(self) -> None:
+        #: id -> (the list, its copy's leading messages or _ONCE, key, their blocks)
+        self.entries: dict[int, tuple[Any, Any, tuple[Any, ...], tuple[Block, ...]]] = {}
+        self.chars = 0
+
+    def get(self, messages: list[Any], key: tuple[Any, ...]) -> tuple[int, tuple[Block, ...]]:
+        """(how many leading messages are provably as read before, their blocks)."""
+        entry = self.entries.get(id(messages))
+        if entry is None or entry[0] is not messages or entry[2] != key:
+            return 0, ()
+        copy = entry[1]
+        if copy is _ONCE:
+            return 0, ()
+        count = len(copy)
+        if len(messages) < count:
+            return 0, ()
+        same = messages == copy if len(messages) == count else messages[:count] == copy
+        return (count, entry[3]) if same else (0, ())
+
+    def put(  # noqa: PLR0917 - the run read and how far it extends
+        self,
+        messages: list[Any],
+        key: tuple[Any, ...],
+        reused: int,
+        clean: int,
+        through: list[int],
+        blocks: list[Block],
+    ) -> None:
+        """After a read: ``reused`` messages came from the entry; the first ``clean`` are
+        marker-free; ``through[m]``: the message blocks up to the end of message ``m`` (for
+        ``m >= reused``); ``blocks``: the request's message blocks."""
+        entry = self.entries.get(id(messages))
+        if entry is None or entry[0] is not messages or entry[2] != key:
+            self._store(messages, _ONCE, key, (), 0)
+            return
+        old = entry[1]
+        copy = list(old) if old is not _ONCE and reused else []
+        for message in messages[len(copy) : clean]:
+            copied = _copy(message) if type(message) is dict else _NEVER
+            if copied is _NEVER:
+                break
+            copy.append(copied)
+        if len(copy) == reused and old is not _ONCE and reused:
+            return  # nothing new to hold
+        count = len(copy)
+        held = tuple(blocks[: through[count - 1]]) if count else ()
+        self._store(messages, copy, key, held, 4 * sum(b.tokens for b in held))
+
+    def _store(
+        self, messages: Any, copy: Any, key: tuple[Any, ...], held: tuple[Block, ...], chars: int
+    ) -> None:
+        if len(self.entries) >= self.ENTRIES or self.chars + chars > self.CHARS:
+            self.entries = {}
+            self.chars = 0
+        self.entries[id(messages)] = (messages, copy, key, held)
+        self.chars += chars
+
+
+KNOWN_RUNS = KnownRuns()
