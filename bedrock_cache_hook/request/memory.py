@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from .prefix import FIVE_MINUTES, ONE_HOUR
@@ -93,7 +94,7 @@ class PrefixMemory:
             self._boundaries.popitem(last=False)
 
     def find_previous_tail(
-        self, hashes: list[tuple[int, bytes]], max_age: float, now: float
+        self, hashes: Iterable[tuple[int, bytes]], max_age: float, now: float
     ) -> TailHit | None:
         """The latest earlier tail among ``(block index, chain hash)`` boundaries, newest first.
 
@@ -129,7 +130,7 @@ class PrefixMemory:
                     return hit
             return latest
 
-    def shared_boundary(self, boundaries: list[tuple[int, bytes, bytes]]) -> int | None:
+    def shared_boundary(self, boundaries: Iterable[tuple[int, bytes, bytes]]) -> int | None:
         """The deepest ``(block index, chain hash, next hash)`` boundary that earlier requests
         held with something else after it: a prefix shared by different requests (a request
         sent again, or a conversation's own history, does not count)."""

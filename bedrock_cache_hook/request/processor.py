@@ -80,13 +80,14 @@ def _observe(
     anchor = prefix.chain[stable] if stable >= 0 else None
     outer = _outer(prefix)
     outer_stats = memory.anchor(outer)
-    ends = prefix.message_ends()
-    # the request's own end too: an identical re-send reads what the first one wrote
-    earlier = [(i, prefix.chain[i]) for i in reversed(ends)]
-    followed = [(i, prefix.chain[i], prefix.chain[i + 1]) for i in reversed(_boundaries(prefix))]
+    ends, chain = prefix.ends, prefix.chain
+    # the request's own end too: an identical re-send reads what the first one wrote; lazily,
+    # newest first: the search usually stops at the first or second end
+    earlier = ((i, chain[i]) for i in reversed(ends))
+    followed = ((i, chain[i], chain[i + 1]) for i in reversed(_boundaries(prefix)))
     # a conversation continued within the longest TTL in use is still one (with 1h: within
     # the hour, its tail may hold a 1h entry)
-    previous = memory.find_previous_tail(earlier, longest_ttl, now) if earlier else None
+    previous = memory.find_previous_tail(earlier, longest_ttl, now) if ends else None
     stats = memory.anchor(anchor)
     read_through = None
     if previous is not None and now - previous.seen < (ONE_HOUR if previous.hour else FIVE_MINUTES):
@@ -105,7 +106,7 @@ def _observe(
         and outer_stats.fresh_inner * 2 >= outer_stats.requests,
         anchors_mostly_unused=memory.anchors_mostly_unused(),
         first_messages=memory.first_message_counts(),
-        shared_boundary=memory.shared_boundary(followed) if followed else None,
+        shared_boundary=memory.shared_boundary(followed),
     )
     return observations, anchor
 
