@@ -110,3 +110,59 @@ def test_resends_keep_reading_the_whole_prefix_through_a_client() -> None:
     # every re-send reads everything the first send of its prompt wrote
     assert all(c.input_tokens == 0 and c.cache_write_tokens == 0 for c in resends)
     assert all(c.cache_read_tokens > 3_000 for c in resends)
+
+
+def _tail_ttl(marked: list[tuple[int, str | None, str]]) -> str | None:
+    return next(t for _, t, r in marked if r == "tail")
+
+
+def test_a_tails_1h_is_priced_against_the_whole_prefix_it_would_save() -> None:
+    """The tail writes 3 blocks (6,000 tokens) of a 24,000-token prefix: its own segment does
+    not pay 1h at a 31% chance of a late next turn (0.31 x 1.15 x 6,000 < 0.75 x 6,000), the
+    whole prefix a late turn would re-write does."""
+    p = prefix(system=[2000], messages=conversation(6, per_block=2000))
+    often_late = AnchorStats(requests=40, continuations=40, late_continuations=16)
+    # the previous turn's 5m tail is read (blocks 0-8); a late turn would lose all of it
+    five = TailHit(8, 990.0, True, hour=False)
+    obs = Observations(anchor=often_late, previous_tail=five, read_through=8, now=1000.0)
+    assert _tail_ttl(placed(p, AUTO, obs)) == "1h"
+
+
+def test_a_live_1h_tail_read_keeps_the_next_tail_at_5m() -> None:
+    """An earlier turn's 1h entry, read now, already holds blocks 0-8 through a late turn:
+    what is left at risk (this tail's own 6,000 tokens) does not pay the 1h premium."""
+    p = prefix(system=[2000], messages=conversation(6, per_block=2000))
+    often_late = AnchorStats(requests=40, continuations=40, late_continuations=16)
+    hour = TailHit(8, 990.0, True, hour=True)
+    obs = Observations(anchor=often_late, previous_tail=hour, read_through=8, now=1000.0)
+    assert _tail_ttl(placed(p, AUTO, obs)) is None
+    # once that entry is past its hour it protects nothing: the tail is priced as above
+    expired = Observations(anchor=often_late, previous_tail=hour, read_through=8, now=5000.0)
+    assert _tail_ttl(placed(p, AUTO, expired)) == "1h"
+
+
+def test_a_tail_that_writes_nothing_keeps_its_ttl() -> None:
+    """An identical re-send reads its whole prefix: no new entry, so no 1h premium to pay."""
+    p = prefix(system=[2000], messages=conversation(6, per_block=2000))
+    often_late = AnchorStats(requests=40, continuations=40, late_continuations=16)
+    itself = TailHit(11, 990.0, True, hour=False)
+    obs = Observations(anchor=often_late, previous_tail=itself, read_through=11, now=1000.0)
+    assert all(t is None for _, t, _ in placed(p, AUTO, obs))
+
+
+def test_memory_falls_back_to_an_older_live_1h_tail_and_refreshes_it() -> None:
+    memory = PrefixMemory()
+    memory.remember(anchor=b"A", tail=b"T1", marked_tail=True, hour_tail=True, now=0.0)
+    memory.remember(anchor=b"A", tail=b"T2", marked_tail=True, now=100.0)
+    ends = [(9, b"T2"), (5, b"T1")]  # newest first, as the processor passes them
+    # within 5 minutes: the latest tail is live and is what the request reads
+    assert memory.find_previous_tail(ends, 3600.0, 200.0) == TailHit(9, 100.0, True)
+    # 10 minutes after T2's last use its 5m entry is gone; T1's 1h entry is still there
+    hit = memory.find_previous_tail(ends, 3600.0, 800.0)
+    assert hit == TailHit(5, 0.0, True, hour=True)
+    # reading T1 refreshed it: its hour now runs from 800 s
+    late = memory.find_previous_tail([(5, b"T1")], 3600.0, 800.0 + 3500.0)
+    assert late is not None and late.seen == 800.0
+    assert memory.find_previous_tail([(5, b"T1")], 1e9, 800.0 + 3700.0) == TailHit(
+        5, 4300.0, True, hour=True
+    )
