@@ -48,8 +48,10 @@ def test_a_change_of_number_type_is_seen() -> None:
 
 
 def _blocks(params: dict[str, Any]) -> list[tuple[Any, ...]]:
+    """Every block, and what the prefix derives from them (chain, ends, section ends)."""
     prefix, _ = converse.parse(params, SPEC, {})
-    return [(b.path, b.role, b.tokens, b.digest) for b in prefix.blocks]
+    derived = (prefix.chain, prefix.ends, prefix.last, prefix.cumulative)
+    return [(b.path, b.role, b.tokens, b.digest) for b in prefix.blocks] + [derived]
 
 
 def test_a_message_changed_in_place_is_read_again() -> None:
@@ -82,10 +84,11 @@ def test_a_message_moved_or_salted_is_read_again() -> None:
         alone = _blocks(params)
     later = _blocks({"messages": [{"role": "user", "content": [{"text": "x"}]}, message]})
     assert later[1][:3] == ((1, 0), *alone[0][1:3])
+    assert later[-1][0][1] != alone[-1][0][0]  # same message, another chain position
     tools = {"tools": [{"toolSpec": {"name": "t", "inputSchema": {"json": {}}}}]}
     plain = _blocks({**params, "toolConfig": tools})
     salted = _blocks({**params, "toolConfig": {**tools, "toolChoice": {"any": {}}}})
-    assert salted[-1][3] != plain[-1][3] == alone[0][3]
+    assert salted[-2][3] != plain[-2][3] == alone[0][3]
 
 
 def _fresh(params: dict[str, Any]) -> dict[str, Any]:
@@ -120,3 +123,22 @@ def test_a_history_appended_to_between_calls_reads_as_new() -> None:
         edit()
         after = _blocks(params)
         assert after == _blocks(_fresh(params)) != before
+
+
+def test_a_known_run_behind_another_head_is_chained_afresh() -> None:
+    """The same history under a new system prompt or tools: its blocks are reused, its
+    chain values (which depend on everything in front) are not."""
+    history = [
+        {"role": "user", "content": [{"text": "first"}]},
+        {"role": "assistant", "content": [{"text": "reply"}]},
+        {"role": "user", "content": [{"text": "second"}]},
+    ]
+    one: dict[str, Any] = {"system": [{"text": "prompt one"}], "messages": history}
+    for _ in range(3):
+        assert _blocks(one) == _blocks(_fresh(one))
+    two = {**one, "system": [{"text": "prompt two"}]}
+    tools = {**one, "toolConfig": {"tools": [{"toolSpec": {"name": "t", "inputSchema": {}}}]}}
+    for params in (two, tools, one, two):
+        got, fresh = _blocks(params), _blocks(_fresh(params))
+        assert got == fresh
+    assert _blocks(two)[-1][0] != _blocks(one)[-1][0]

@@ -13,7 +13,8 @@ import math
 import re
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import InitVar, dataclass, field
+from itertools import accumulate
 from typing import Literal, NamedTuple
 
 from ..catalog import ModelSpec
@@ -127,31 +128,27 @@ class Prefix:
     #: index of the last block of each non-empty section (read by several steps per call)
     last: dict[str, int] = field(init=False, compare=False, repr=False)
 
-    def __post_init__(self) -> None:
-        raw = 0
-        running = 0
-        cumulative: list[int] = []
+    #: ``(run start, run read, run kept)`` from a dialect's known leading messages (see
+    #: :func:`build`): the derived values of a run seen before are reused, not recomputed
+    run: InitVar[RunHint | None] = None
+
+    def __post_init__(self, run: RunHint | None) -> None:
+        blocks = self.blocks
         chain: list[bytes] = []
         ends: list[int] = []
         lasts: dict[str, int] = {}
+        if run is None:
+            _derive(blocks, 0, len(blocks), 0, chain, ends, lasts)
+        else:
+            _derive_around(blocks, run, chain, ends, lasts)
         base, scale = self.base_tokens, self.token_scale
-        blocks = self.blocks
-        last = len(blocks) - 1
-        for index, block in enumerate(blocks):
-            raw += block.tokens
-            # Python's (per-process seeded) hash: the chain links 64-bit block digests, so a
-            # keyed blake2b per block bought no strength and cost most of this loop
-            running = hash((running, block.digest))
-            cumulative.append(base + (raw if scale == 1.0 else math.ceil(raw * scale)))
-            chain.append(running.to_bytes(8, "big", signed=True))
-            section = block.section
-            lasts[section] = index
-            if section == "messages" and (
-                index == last or blocks[index + 1].path[0] != block.path[0]
-            ):
-                ends.append(index)
+        raw = accumulate([block.tokens for block in blocks])
+        if scale == 1.0:
+            cumulative = tuple(raw) if base == 0 else tuple(base + r for r in raw)
+        else:
+            cumulative = tuple(base + math.ceil(r * scale) for r in raw)
         object.__setattr__(self, "last", lasts)
-        object.__setattr__(self, "cumulative", tuple(cumulative))
+        object.__setattr__(self, "cumulative", cumulative)
         object.__setattr__(self, "chain", tuple(chain))
         object.__setattr__(self, "ends", tuple(ends))
 
@@ -194,14 +191,88 @@ class Prefix:
         return max(self.last.get("tools", -1), self.last.get("system", -1)) + 1
 
 
-def build(blocks: Sequence[Block], markers: Sequence[Marker], spec: ModelSpec | None) -> Prefix:
+def build(
+    blocks: Sequence[Block],
+    markers: Sequence[Marker],
+    spec: ModelSpec | None,
+    run: RunHint | None = None,
+) -> Prefix:
     """A prefix for ``spec``'s model: its tool-use system prompt counted when the request has
-    tools, its tokenizer's scale applied to the estimates."""
+    tools, its tokenizer's scale applied to the estimates. ``run``: ``(start, read, kept)``,
+    the known leading messages the dialect put at ``start`` (``read``, possibly empty) and the
+    run it now remembers for the next call (``kept``, or None when unchanged)."""
     if spec is None:
-        return Prefix(tuple(blocks), tuple(markers))
+        return Prefix(tuple(blocks), tuple(markers), run=run)
     has_tools = bool(blocks) and blocks[0].section == "tools"
     base = spec.tool_prompt_tokens if has_tools else 0
-    return Prefix(tuple(blocks), tuple(markers), base, spec.token_scale)
+    return Prefix(tuple(blocks), tuple(markers), base, spec.token_scale, run)
+
+
+#: (run start, the run's blocks as read, the run's blocks as remembered for the next call)
+RunHint = tuple[int, tuple[Block, ...], tuple[Block, ...] | None]
+
+#: a run's derived values by the run's blocks tuple: (the tuple, the chain value in front of
+#: it, its chain, the chain value at its end, its message ends relative to its start)
+_Run = tuple[tuple[Block, ...], int, tuple[bytes, ...], int, tuple[int, ...]]
+_RUNS: dict[int, _Run] = {}
+_RUNS_CAP = 1_024
+
+
+def _derive(  # noqa: PLR0917 - one loop's state, shared by the two callers below
+    blocks: tuple[Block, ...],
+    start: int,
+    stop: int,
+    running: int,
+    chain: list[bytes],
+    ends: list[int],
+    lasts: dict[str, int],
+) -> int:
+    """Chain values, message ends and section ends of ``blocks[start:stop]``."""
+    last = len(blocks) - 1
+    for index in range(start, stop):
+        block = blocks[index]
+        # Python's (per-process seeded) hash: the chain links 64-bit block digests, so a
+        # keyed blake2b per block bought no strength and cost most of this loop
+        running = hash((running, block.digest))
+        chain.append(running.to_bytes(8, "big", signed=True))
+        section = block.section
+        lasts[section] = index
+        if section == "messages" and (index == last or blocks[index + 1].path[0] != block.path[0]):
+            ends.append(index)
+    return running
+
+
+def _value(chain: list[bytes], index: int) -> int:
+    return int.from_bytes(chain[index], "big", signed=True) if index >= 0 else 0
+
+
+def _derive_around(
+    blocks: tuple[Block, ...],
+    run: RunHint,
+    chain: list[bytes],
+    ends: list[int],
+    lasts: dict[str, int],
+) -> None:
+    """As :func:`_derive` over all blocks, reusing a known run's values (whole messages, so
+    its last block ends a message) when it follows the same chain value as before."""
+    start, read, kept = run
+    running = _derive(blocks, 0, start, 0, chain, ends, lasts)
+    position = start
+    known = _RUNS.get(id(read)) if read else None
+    if known is not None and known[0] is read and known[1] == running:
+        chain.extend(known[2])
+        ends.extend(start + end for end in known[4])
+        running = known[3]
+        position = start + len(read)
+        lasts["messages"] = position - 1
+    _derive(blocks, position, len(blocks), running, chain, ends, lasts)
+    if kept:
+        stop = start + len(kept)
+        if len(_RUNS) >= _RUNS_CAP:
+            _RUNS.clear()
+        inside = tuple(end - start for end in ends if start <= end < stop)
+        front = _value(chain, start - 1)
+        _RUNS[id(kept)] = (kept, front, tuple(chain[start:stop]), _value(chain, stop - 1), inside)
 
 
 def location(section: Section, path: Sequence[int], tools_key: str = "toolConfig.tools") -> str:

@@ -222,7 +222,7 @@ def parse(
     blocks, markers = reader.blocks, reader.markers
     messages = _list(params.get("messages"))
     run_key = (salt, reader.sections)
-    reused, run = KNOWN_RUNS.get(messages, run_key) if messages else (0, ())
+    reused, run = KNOWN_RUNS.get(messages, run_key)
     head = len(blocks)
     blocks.extend(run)
     first = not run
@@ -256,9 +256,8 @@ def parse(
             read = tuple(blocks[start:])
             KNOWN_MESSAGES.put(message, None, key, read, 4 * sum(b.tokens for b in read))
             clean += clean == m
-    if messages:
-        KNOWN_RUNS.put(messages, run_key, reused, clean, through, blocks[head:])
-    return build(blocks, markers, spec), reader.locations
+    kept = KNOWN_RUNS.put(messages, run_key, reused, clean, through, blocks[head:])
+    return build(blocks, markers, spec, (head, run, kept)), reader.locations
 
 
 def count_markers(params: Mapping[str, Any]) -> int:

@@ -148,14 +148,15 @@ class KnownRuns:
         clean: int,
         through: list[int],
         blocks: list[Block],
-    ) -> None:
+    ) -> tuple[Block, ...] | None:
         """After a read: ``reused`` messages came from the entry; the first ``clean`` are
         marker-free; ``through[m]``: the message blocks up to the end of message ``m`` (for
-        ``m >= reused``); ``blocks``: the request's message blocks."""
+        ``m >= reused``); ``blocks``: the request's message blocks. Returns the blocks of the
+        run now held, when it changed."""
         entry = self.entries.get(id(messages))
         if entry is None or entry[0] is not messages or entry[2] != key:
             self._store(messages, _ONCE, key, (), 0)
-            return
+            return None
         old = entry[1]
         copy = list(old) if old is not _ONCE and reused else []
         for message in messages[len(copy) : clean]:
@@ -164,10 +165,11 @@ class KnownRuns:
                 break
             copy.append(copied)
         if len(copy) == reused and old is not _ONCE and reused:
-            return  # nothing new to hold
+            return None  # nothing new to hold
         count = len(copy)
         held = tuple(blocks[: through[count - 1]]) if count else ()
         self._store(messages, copy, key, held, 4 * sum(b.tokens for b in held))
+        return held
 
     def _store(
         self, messages: Any, copy: Any, key: tuple[Any, ...], held: tuple[Block, ...], chars: int
