@@ -16,9 +16,10 @@
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
-from collections.abc import Iterable
+from collections import OrderedDict, deque
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from operator import ne
 
 from .prefix import FIVE_MINUTES, ONE_HOUR
 
@@ -130,16 +131,20 @@ class PrefixMemory:
                     return hit
             return latest
 
-    def shared_boundary(self, boundaries: Iterable[tuple[int, bytes, bytes]]) -> int | None:
-        """The deepest ``(block index, chain hash, next hash)`` boundary that earlier requests
-        held with something else after it: a prefix shared by different requests (a request
-        sent again, or a conversation's own history, does not count)."""
+    def shared_boundary(
+        self, indices: Sequence[int], keys: Sequence[bytes], nexts: Sequence[bytes]
+    ) -> int | None:
+        """The deepest boundary (block ``indices[i]``, chain hash ``keys[i]``, followed by
+        ``nexts[i]``, in prefix order) that earlier requests held with something else after it:
+        a prefix shared by different requests (a request sent again, or a conversation's own
+        history, does not count)."""
         with self._lock:
-            for index, chain_hash, next_hash in boundaries:
-                seen = self._boundaries.get(chain_hash)
-                if seen is not None and (seen == _DIVERGED or seen != next_hash):
-                    return index
-        return None
+            # what followed each boundary before (an unseen one counts as the same): at C speed
+            held = map(self._boundaries.get, keys, nexts)
+            differs = list(map(ne, held, nexts))
+        if True not in differs:
+            return None
+        return indices[len(differs) - 1 - differs[::-1].index(True)]
 
     def anchor(self, fingerprint: bytes | None) -> AnchorStats | None:
         if fingerprint is None:
@@ -156,6 +161,21 @@ class PrefixMemory:
     def anchors_mostly_unused(self) -> bool:
         """True once many new anchors were seen and almost none came back."""
         return self.new_anchors >= 10 and self.reused_anchors * 10 < self.new_anchors
+
+    def _register_boundaries(self, keys: Sequence[bytes], nexts: Sequence[bytes]) -> None:
+        """Record what followed each boundary (_DIVERGED once that varied) and refresh them
+        all; the usual request changes few, so only those are visited one by one."""
+        table = self._boundaries
+        held = list(map(table.get, keys))
+        differs = list(map(ne, held, nexts))
+        position = -1
+        while True:
+            try:
+                position = differs.index(True, position + 1)
+            except ValueError:
+                break
+            table[keys[position]] = nexts[position] if held[position] is None else _DIVERGED
+        deque(map(table.move_to_end, keys), maxlen=0)
 
     def remember(
         self,
@@ -182,13 +202,8 @@ class PrefixMemory:
                 stats.last_seen = now
                 stats.fresh_inner += anchor is not None and anchor not in self._anchors
                 self._anchors.move_to_end(outer)
-            for boundary, following in boundaries:
-                seen = self._boundaries.get(boundary)
-                if seen is None:
-                    self._boundaries[boundary] = following
-                elif seen != following:
-                    self._boundaries[boundary] = _DIVERGED
-                self._boundaries.move_to_end(boundary)
+            if boundaries:
+                self._register_boundaries(*zip(*boundaries, strict=True))
             if anchor is not None:
                 stats = self._anchors.get(anchor)
                 if stats is None:

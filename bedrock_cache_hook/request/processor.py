@@ -72,8 +72,18 @@ def _outer(prefix: Prefix) -> bytes | None:
     return prefix.chain[tools]
 
 
+def _boundary_hashes(prefix: Prefix) -> tuple[list[int], list[bytes], list[bytes]]:
+    """:func:`_boundaries`, with the chain hash at each and the one after it."""
+    shared, chain = _boundaries(prefix), prefix.chain
+    return shared, [chain[i] for i in shared], [chain[i + 1] for i in shared]
+
+
 def _observe(
-    memory: PrefixMemory, prefix: Prefix, now: float, longest_ttl: float = FIVE_MINUTES
+    memory: PrefixMemory,
+    prefix: Prefix,
+    now: float,
+    longest_ttl: float,
+    bounds: tuple[list[int], list[bytes], list[bytes]],
 ) -> tuple[Observations, bytes | None]:
     last = prefix.last
     stable = max(last.get("tools", -1), last.get("system", -1))
@@ -84,7 +94,6 @@ def _observe(
     # the request's own end too: an identical re-send reads what the first one wrote; lazily,
     # newest first: the search usually stops at the first or second end
     earlier = ((i, chain[i]) for i in reversed(ends))
-    followed = ((i, chain[i], chain[i + 1]) for i in reversed(_boundaries(prefix)))
     # a conversation continued within the longest TTL in use is still one (with 1h: within
     # the hour, its tail may hold a 1h entry)
     previous = memory.find_previous_tail(earlier, longest_ttl, now) if ends else None
@@ -106,7 +115,7 @@ def _observe(
         and outer_stats.fresh_inner * 2 >= outer_stats.requests,
         anchors_mostly_unused=memory.anchors_mostly_unused(),
         first_messages=memory.first_message_counts(),
-        shared_boundary=memory.shared_boundary(followed),
+        shared_boundary=memory.shared_boundary(*bounds) if bounds[0] else None,
     )
     return observations, anchor
 
@@ -197,7 +206,9 @@ class RequestProcessor:
                 one_hour_ok=request.ttl_known and usable.supports_ttl("1h"),
             )
             longest = ONE_HOUR if policy.one_hour_ok and policy.ttl != "5m" else FIVE_MINUTES
-            observations, anchor = _observe(self.memory, prefix, now, longest)
+            # the boundaries sit where markers do not change the chain: read once for both
+            bounds = _boundary_hashes(prefix)
+            observations, anchor = _observe(self.memory, prefix, now, longest, bounds)
             result = plan(prefix, usable, policy, observations, resolution.prices)
             plan_notes = result.notes
             caller_body = params.get("body")
@@ -208,7 +219,6 @@ class RequestProcessor:
             if request.finish(usable, prefix):
                 added = dataclasses.replace(added, betas=True, invoke=True, caller_body=caller_body)
             request.commit(params)
-            shared = _boundaries(prefix)
             self.memory.remember(
                 anchor=anchor,
                 tail=prefix_tail_hash(prefix),
@@ -216,7 +226,7 @@ class RequestProcessor:
                 hour_tail=result.tail_hour,
                 first_message=not prefix.has_assistant_turn(),
                 now=now,
-                boundaries=tuple((prefix.chain[i], prefix.chain[i + 1]) for i in shared),
+                boundaries=tuple(zip(bounds[1], bounds[2], strict=True)),
                 outer=_outer(prefix),
             )
         findings, _ = audit_request(request, prefix, resolution, locations)
