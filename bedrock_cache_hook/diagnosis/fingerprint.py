@@ -53,8 +53,11 @@ class Fingerprint:
     marks: tuple[tuple[bytes, int, int], ...]
     #: the TTL each mark asks for, in the same order
     mark_ttls: tuple[str, ...]
-    #: (model + chain hash, block index, estimated tokens) at every section and message end
-    ends: tuple[tuple[bytes, int, int], ...]
+    #: at every section and message end, in prefix order: model + chain hash, block index,
+    #: estimated tokens (three flat tuples: a fingerprint is kept for many requests)
+    end_hashes: tuple[bytes, ...]
+    end_indices: tuple[int, ...]
+    end_tokens: tuple[int, ...]
     estimated_tokens: int
     #: the model's minimum for a checkpoint (0 when unknown)
     min_tokens: int
@@ -77,8 +80,9 @@ class Fingerprint:
 
     def shared_tokens(self, other: Fingerprint) -> int:
         """Estimated tokens of the longest section or message end both requests contain."""
-        theirs = {h for h, _, _ in other.ends}
-        return max((tokens for h, _, tokens in self.ends if h in theirs), default=0)
+        theirs = set(other.end_hashes)
+        pairs = zip(self.end_hashes, self.end_tokens, strict=True)
+        return max((tokens for h, tokens in pairs if h in theirs), default=0)
 
 
 def first_difference(a: tuple[bytes, ...], b: tuple[bytes, ...]) -> int | None:
@@ -92,15 +96,13 @@ def first_difference(a: tuple[bytes, ...], b: tuple[bytes, ...]) -> int | None:
     return None if len(a) == len(b) else min(len(a), len(b))
 
 
-def _walk(
-    prefix: Prefix, model_key: bytes
-) -> tuple[list[bytes], list[bytes], list[bytes], list[tuple[bytes, int, int]]]:
-    """Tools, system, message chains and ends of a prefix in any section order."""
-    blocks, chain, cumulative = prefix.blocks, prefix.chain, prefix.cumulative
+def _walk(prefix: Prefix) -> tuple[list[bytes], list[bytes], list[bytes], list[int]]:
+    """Tools, system, message chains and end indices of a prefix in any section order."""
+    blocks, chain = prefix.blocks, prefix.chain
     tools: list[bytes] = []
     system: list[bytes] = []
     messages: list[bytes] = []
-    ends: list[tuple[bytes, int, int]] = []
+    ends: list[int] = []
     last = len(blocks) - 1
     for i, block in enumerate(blocks):
         section = block.section
@@ -116,7 +118,7 @@ def _walk(
         ):
             if section == "messages":
                 messages.append(chain[i])  # the chain through this message: its history
-            ends.append((model_key + chain[i], i, cumulative[i]))
+            ends.append(i)
     return tools, system, messages, ends
 
 
@@ -136,9 +138,9 @@ def fingerprint(prefix: Prefix, model: str, min_tokens: int, lookback: int) -> F
         system = [b.digest for b in blocks[t:s]]
         messages = [chain[i] for i in prefix.ends]
         heads = ([t - 1] if t else []) + ([s - 1] if s > t else [])
-        ends = [(model_key + chain[i], i, cumulative[i]) for i in (*heads, *prefix.ends)]
+        ends = [*heads, *prefix.ends]
     else:
-        tools, system, messages, ends = _walk(prefix, model_key)
+        tools, system, messages, ends = _walk(prefix)
     marks: list[tuple[bytes, int, int]] = []
     ttls: list[str] = []
     seen: set[int] = set()
@@ -156,7 +158,9 @@ def fingerprint(prefix: Prefix, model: str, min_tokens: int, lookback: int) -> F
         messages=tuple(messages),
         marks=tuple(marks),
         mark_ttls=tuple(ttls),
-        ends=tuple(ends),
+        end_hashes=tuple([model_key + chain[i] for i in ends]),
+        end_indices=tuple(ends),
+        end_tokens=tuple([cumulative[i] for i in ends]),
         estimated_tokens=prefix.total_tokens,
         min_tokens=min_tokens,
         lookback=lookback,

@@ -149,10 +149,11 @@ class DiagnosisMemory:
             if best is None or mark.index > best.index:
                 best = mark
         # ends are in prefix order: from the deepest back, the first live one is the best
-        for h, index, _ in reversed(fp.ends):
-            if best is not None and index <= best.index:
+        hashes, indices = fp.end_hashes, fp.end_indices
+        for position in range(len(hashes) - 1, -1, -1):
+            if best is not None and indices[position] <= best.index:
                 break
-            mark = marks.get(h)
+            mark = marks.get(hashes[position])
             if (
                 mark is not None
                 and now - mark.last_seen <= max_age
