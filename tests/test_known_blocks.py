@@ -142,3 +142,28 @@ def test_a_known_run_behind_another_head_is_chained_afresh() -> None:
         got, fresh = _blocks(params), _blocks(_fresh(params))
         assert got == fresh
     assert _blocks(two)[-1][0] != _blocks(one)[-1][0]
+
+
+def test_tools_and_system_lists_changed_in_place_are_read_again() -> None:
+    tools: list[dict[str, Any]] = [
+        {"toolSpec": {"name": f"t{i}", "inputSchema": {"json": {"type": "object"}}}}
+        for i in range(3)
+    ]
+    system: list[dict[str, Any]] = [{"text": "one"}, {"text": "two"}]
+    params: dict[str, Any] = {
+        "toolConfig": {"tools": tools},
+        "system": system,
+        "messages": [{"role": "user", "content": [{"text": "q"}]}],
+    }
+    edits = [
+        lambda: tools[1]["toolSpec"].__setitem__("name", "renamed"),
+        lambda: tools.append({"toolSpec": {"name": "t9", "inputSchema": {"json": {}}}}),
+        lambda: system.insert(1, {"cachePoint": {"type": "default"}}),
+        lambda: system[0].__setitem__("text", "changed"),
+        tools.reverse,
+    ]
+    for edit in edits:
+        for _ in range(3):
+            before = _blocks(params)
+        edit()
+        assert _blocks(params) == _blocks(_fresh(params)) != before

@@ -8,7 +8,7 @@ lists and dicts are never modified at any depth.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 from ...catalog import ModelSpec
@@ -26,7 +26,7 @@ from ..shape import identity, structured
 from ..tokens import document_tokens, image_tokens, json_tokens, text_tokens
 from .body import canonical, salt_of
 from .converse_write import apply, inserted, marker_element, with_markers
-from .known import KNOWN, KNOWN_MESSAGES, KNOWN_RUNS
+from .known import KNOWN, KNOWN_LISTS, KNOWN_MESSAGES, KNOWN_RUNS
 
 MARKER_KEY = "cachePoint"
 
@@ -194,12 +194,25 @@ class _Reader:
                 if isinstance(item, Mapping) and MARKER_KEY in item:
                     self.marker(section, path, item, ("in-tool-result",))
 
-    def items(self, section: Section, elements: Sequence[Any]) -> None:
-        for i, element in enumerate(elements):
+    def items(self, section: Section, elements: list[Any]) -> None:
+        if not elements:
+            return
+        # a tools or system list sent again: one == over it instead of one lookup per block
+        key = (section, self.sections)
+        reused, run = KNOWN_LISTS.get(elements, key)
+        blocks = self.blocks
+        start = len(blocks)
+        blocks.extend(run)
+        through, clean = [0] * len(elements), reused
+        for i in range(reused, len(elements)):
+            element = elements[i]
             if (type(element) is dict or isinstance(element, Mapping)) and MARKER_KEY in element:
                 self.marker(section, (i,), element)
             else:
                 self.block(section, (i,), element)
+                clean += clean == i
+            through[i] = len(blocks) - start
+        KNOWN_LISTS.put(elements, key, reused, clean, through, blocks[start:])
 
 
 def message_salt(params: Mapping[str, Any]) -> bytes:
@@ -222,7 +235,7 @@ def parse(
     blocks, markers = reader.blocks, reader.markers
     messages = _list(params.get("messages"))
     run_key = (salt, reader.sections)
-    reused, run = KNOWN_RUNS.get(messages, run_key)
+    reused, run = KNOWN_RUNS.get(messages, run_key) if messages else (0, ())
     head = len(blocks)
     blocks.extend(run)
     first = not run
@@ -256,7 +269,11 @@ def parse(
             read = tuple(blocks[start:])
             KNOWN_MESSAGES.put(message, None, key, read, 4 * sum(b.tokens for b in read))
             clean += clean == m
-    kept = KNOWN_RUNS.put(messages, run_key, reused, clean, through, blocks[head:])
+    kept = (
+        KNOWN_RUNS.put(messages, run_key, reused, clean, through, blocks[head:])
+        if messages
+        else None
+    )
     return build(blocks, markers, spec, (head, run, kept)), reader.locations
 
 

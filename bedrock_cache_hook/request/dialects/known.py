@@ -23,7 +23,7 @@ from typing import Any, Generic, TypeVar
 
 from ..prefix import Block
 
-__all__ = ["KNOWN", "KNOWN_MESSAGES", "KNOWN_RUNS", "Known", "KnownRuns"]
+__all__ = ["KNOWN", "KNOWN_LISTS", "KNOWN_MESSAGES", "KNOWN_RUNS", "Known", "KnownRuns"]
 
 _Value = TypeVar("_Value")
 
@@ -182,3 +182,5 @@ class KnownRuns:
 
 
 KNOWN_RUNS = KnownRuns()
+#: the same for tools and system lists (one block per element)
+KNOWN_LISTS = KnownRuns()
