@@ -33,3 +33,13 @@ def test_mypy_strict() -> None:
     pytest.importorskip("mypy")
     result = run("mypy")
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_no_module_over_300_lines() -> None:
+    """Small modules with one concern each: a module past 300 lines is split."""
+    long = {
+        str(path.relative_to(ROOT)): count
+        for path in (ROOT / "bedrock_cache_hook").rglob("*.py")
+        if (count := len(path.read_text(encoding="utf-8").splitlines())) > 300
+    }
+    assert not long, long

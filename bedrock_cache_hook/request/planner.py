@@ -54,12 +54,13 @@ from collections.abc import Callable
 from ..catalog import ModelSpec, Prices
 from .memory import TailHit
 from .plan_types import Observations, Plan, PlannedMarker, Policy
-from .prefix import FIVE_MINUTES, ONE_HOUR, TTL_ORDER, Prefix
+from .prefix import FIVE_MINUTES, ONE_HOUR, Prefix
 from .pricing import (
     MIN_SAMPLES,
     anchor_choice,
     auto_ttls,
     break_even,
+    order_ttls,
 )
 
 __all__ = [
@@ -127,24 +128,6 @@ def _looks_like_a_conversation(
         return False
     seen, continued = obs.first_messages
     return seen < MIN_SAMPLES or continued >= threshold * seen
-
-
-def _order_ttls(prefix: Prefix, planned: list[PlannedMarker]) -> list[PlannedMarker]:
-    """Clamp our TTLs so no TTL exceeds an earlier one (the caller's markers are fixed)."""
-    fixed = [(m.after, TTL_ORDER.get(m.ttl or "5m", 0)) for m in prefix.markers]
-    out: list[PlannedMarker] = []
-    for marker in sorted(planned, key=lambda m: m.after):
-        rank = TTL_ORDER[marker.ttl or "5m"]
-        earlier = [r for after, r in fixed if after <= marker.after]
-        later = [r for after, r in fixed if after > marker.after]
-        if earlier:
-            rank = min(rank, *earlier)
-        if later:
-            rank = max(rank, *later)
-        ttl = "1h" if rank == 1 else None
-        fixed.append((marker.after, rank))
-        out.append(PlannedMarker(marker.after, ttl, marker.reason))
-    return out
 
 
 def large_first_message(prefix: Prefix, spec: ModelSpec) -> tuple[bool, int | None]:
@@ -274,7 +257,7 @@ def plan(
         candidates = candidates[: max(budget, 0)]
     if policy.ttl == "auto" and policy.one_hour_ok and candidates:
         candidates = auto_ttls(prefix, candidates, obs, prices)
-    ordered = _order_ttls(prefix, candidates)
+    ordered = order_ttls(prefix, candidates)
     return Plan(tuple(ordered), tuple(notes), *_tail_marker(prefix, ordered, tail))
 
 

@@ -1,12 +1,13 @@
 """What a marker is worth: the expected saving of 5m or 1h against none, from prices and what
-memory has seen of a prefix's reuse (the planner's economics; :mod:`.planner` places)."""
+memory has seen of a prefix's reuse (the planner's economics; :mod:`.planner` places), and
+the rule every TTL choice ends with: TTLs never increase along the prefix."""
 
 from __future__ import annotations
 
 from ..catalog import Prices
 from .memory import AnchorStats, TailHit
 from .plan_types import Observations, PlannedMarker, Policy
-from .prefix import FIVE_MINUTES, ONE_HOUR, Prefix
+from .prefix import FIVE_MINUTES, ONE_HOUR, TTL_ORDER, Prefix
 
 #: requests on a stable prefix before its learnt continuation rate is trusted
 MIN_SAMPLES = 3
@@ -165,3 +166,21 @@ def _segments(
 
 #: markers that follow a conversation (their premium recurs on every turn)
 _TAILS = ("tail", "previous-tail")
+
+
+def order_ttls(prefix: Prefix, planned: list[PlannedMarker]) -> list[PlannedMarker]:
+    """Clamp our TTLs so no TTL exceeds an earlier one (the caller's markers are fixed)."""
+    fixed = [(m.after, TTL_ORDER.get(m.ttl or "5m", 0)) for m in prefix.markers]
+    out: list[PlannedMarker] = []
+    for marker in sorted(planned, key=lambda m: m.after):
+        rank = TTL_ORDER[marker.ttl or "5m"]
+        earlier = [r for after, r in fixed if after <= marker.after]
+        later = [r for after, r in fixed if after > marker.after]
+        if earlier:
+            rank = min(rank, *earlier)
+        if later:
+            rank = max(rank, *later)
+        ttl = "1h" if rank == 1 else None
+        fixed.append((marker.after, rank))
+        out.append(PlannedMarker(marker.after, ttl, marker.reason))
+    return out

@@ -23,7 +23,8 @@ from .adapters import CONVERSE, INVOKE, WireRequest, added_by, audit_request, op
 from .findings import Finding, finding
 from .healing import Added, Rejections
 from .memory import PrefixMemory
-from .planner import FIVE_MINUTES, ONE_HOUR, Observations, Policy, plan
+from .observe import boundary_hashes, observe, outer_hash
+from .planner import FIVE_MINUTES, ONE_HOUR, Policy, plan
 from .prefix import Block, Prefix
 
 logger = logging.getLogger("bedrock_cache_hook")
@@ -46,78 +47,6 @@ class RequestOutcome:
     ticket: Ticket | None = None
     #: the planner's reason for each marker it did not place
     plan_notes: tuple[str, ...] = ()
-
-
-def _boundaries(prefix: Prefix) -> list[int]:
-    """Earlier boundaries other requests may share: every message end but the last, and every
-    content-block end inside the first message (a document before the question)."""
-    ends = prefix.ends
-    if not ends:
-        return []
-    # the first message's blocks are contiguous and end at ends[0]: walk back from there
-    blocks, inner = prefix.blocks, []
-    i = ends[0] - 1
-    while i >= 0 and blocks[i].section == "messages" and blocks[i].path[0] == 0:
-        inner.append(i)
-        i -= 1
-    inner.reverse()
-    return inner + list(ends[:-1])
-
-
-def _outer(prefix: Prefix) -> bytes | None:
-    """The chain hash through the tools, when a system prompt follows them."""
-    tools = prefix.section_end("tools")
-    if tools is None or prefix.section_end("system") is None:
-        return None
-    return prefix.chain[tools]
-
-
-def _boundary_hashes(prefix: Prefix) -> tuple[list[int], list[bytes], list[bytes]]:
-    """:func:`_boundaries`, with the chain hash at each and the one after it."""
-    shared, chain = _boundaries(prefix), prefix.chain
-    return shared, [chain[i] for i in shared], [chain[i + 1] for i in shared]
-
-
-def _observe(
-    memory: PrefixMemory,
-    prefix: Prefix,
-    now: float,
-    longest_ttl: float,
-    bounds: tuple[list[int], list[bytes], list[bytes]],
-) -> tuple[Observations, bytes | None]:
-    last = prefix.last
-    stable = max(last.get("tools", -1), last.get("system", -1))
-    anchor = prefix.chain[stable] if stable >= 0 else None
-    outer = _outer(prefix)
-    outer_stats = memory.anchor(outer)
-    ends, chain = prefix.ends, prefix.chain
-    # the request's own end too: an identical re-send reads what the first one wrote; lazily,
-    # newest first: the search usually stops at the first or second end
-    earlier = ((i, chain[i]) for i in reversed(ends))
-    # a conversation continued within the longest TTL in use is still one (with 1h: within
-    # the hour, its tail may hold a 1h entry)
-    previous = memory.find_previous_tail(earlier, longest_ttl, now) if ends else None
-    stats = memory.anchor(anchor)
-    read_through = None
-    if previous is not None and now - previous.seen < (ONE_HOUR if previous.hour else FIVE_MINUTES):
-        read_through = previous.index
-    elif stats is not None and stats.requests and now - stats.last_seen < FIVE_MINUTES:
-        read_through = stable
-    observations = Observations(
-        previous_tail=previous,
-        anchor=stats,
-        read_through=read_through,
-        gap=now - stats.last_seen if stats is not None and stats.requests else None,
-        now=now,
-        churn=stats is None
-        and outer_stats is not None
-        and outer_stats.requests >= 2
-        and outer_stats.fresh_inner * 2 >= outer_stats.requests,
-        anchors_mostly_unused=memory.anchors_mostly_unused(),
-        first_messages=memory.first_message_counts(),
-        shared_boundary=memory.shared_boundary(*bounds) if bounds[0] else None,
-    )
-    return observations, anchor
 
 
 class RequestProcessor:
@@ -207,8 +136,8 @@ class RequestProcessor:
             )
             longest = ONE_HOUR if policy.one_hour_ok and policy.ttl != "5m" else FIVE_MINUTES
             # the boundaries sit where markers do not change the chain: read once for both
-            bounds = _boundary_hashes(prefix)
-            observations, anchor = _observe(self.memory, prefix, now, longest, bounds)
+            bounds = boundary_hashes(prefix)
+            observations, anchor = observe(self.memory, prefix, now, longest, bounds)
             result = plan(prefix, usable, policy, observations, resolution.prices)
             plan_notes = result.notes
             caller_body = params.get("body")
@@ -227,7 +156,7 @@ class RequestProcessor:
                 first_message=not prefix.has_assistant_turn(),
                 now=now,
                 boundaries=tuple(zip(bounds[1], bounds[2], strict=True)),
-                outer=_outer(prefix),
+                outer=outer_hash(prefix),
             )
         findings, _ = audit_request(request, prefix, resolution, locations)
         ticket = self._diagnose(

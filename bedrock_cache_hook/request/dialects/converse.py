@@ -18,13 +18,12 @@ from ..prefix import (
     Prefix,
     Section,
     build,
-    digest,
     dynamic_kind,
     location,
 )
 from ..shape import identity, structured
-from ..tokens import document_tokens, image_tokens, json_tokens, text_tokens
-from .body import canonical, salt_of
+from .body import salt_of
+from .converse_tokens import block_tokens, bytes_default, converse_json
 from .converse_write import apply, inserted, marker_element, with_markers
 from .known import KNOWN, KNOWN_LISTS, KNOWN_MESSAGES, KNOWN_RUNS
 
@@ -37,58 +36,6 @@ _MESSAGE_SALT_KEYS = ("additionalModelRequestFields", "outputConfig")
 
 def _list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
-
-
-def _bytes_default(value: Any) -> str:
-    if isinstance(value, bytes | bytearray):
-        return digest(bytes(value)).hex()
-    return type(value).__name__
-
-
-def _json(value: Any) -> str:
-    return canonical(value, _bytes_default)
-
-
-def _source_bytes(source: Any) -> bytes | None:
-    if isinstance(source, Mapping):
-        data = source.get("bytes")
-        if isinstance(data, bytes | bytearray):
-            return bytes(data)
-    return None
-
-
-def _block_tokens(kind: str, body: Any, json_length: int) -> int:
-    if kind == "text" and isinstance(body, str):
-        return text_tokens(body)
-    if kind == "image" and isinstance(body, Mapping):
-        return image_tokens(_source_bytes(body.get("source")))
-    if kind == "document" and isinstance(body, Mapping):
-        source = body.get("source")
-        text = source.get("text") if isinstance(source, Mapping) else None
-        data = text if isinstance(text, str) else _source_bytes(source)
-        return document_tokens(data, body.get("format"))
-    if kind == "reasoningContent" and isinstance(body, Mapping):
-        reasoning = body.get("reasoningText")
-        if isinstance(reasoning, Mapping) and isinstance(reasoning.get("text"), str):
-            return text_tokens(reasoning["text"])
-    if kind == "toolResult" and isinstance(body, Mapping):
-        return sum(
-            _item_tokens(item)
-            for item in _list(body.get("content"))
-            if item and (type(item) is dict or isinstance(item, Mapping))
-        )
-    return json_tokens(json_length)
-
-
-def _item_tokens(item: Mapping[str, Any]) -> int:
-    """Tokens of one tool result content item; JSON is walked only for JSON items."""
-    kind = next(iter(item))
-    body = item[kind]
-    if (kind == "text" and isinstance(body, str)) or (
-        kind in ("image", "document") and isinstance(body, Mapping)
-    ):
-        return _block_tokens(kind, body, 0)
-    return _block_tokens(kind, body, structured(item, False, _json)[1])
 
 
 def _marker_problems(element: Mapping[str, Any]) -> tuple[str, ...]:
@@ -166,7 +113,7 @@ class _Reader:
             content_digest = identity("t", role, salt, body)
             length, dynamic = len(body), dynamic_kind(body) if scan else None
         else:
-            h, length, dynamic = structured(element, scan, _json)
+            h, length, dynamic = structured(element, scan, converse_json)
             content_digest = identity("j", role, salt, h)
         markable = self.section_ok(section)
         if kind == "reasoningContent":
@@ -177,7 +124,7 @@ class _Reader:
             section,
             path,
             kind,
-            _block_tokens(kind if kind != "reasoning" else "reasoningContent", body, length),
+            block_tokens(kind if kind != "reasoning" else "reasoningContent", body, length),
             content_digest,
             markable,
             dynamic,
@@ -219,7 +166,7 @@ def message_salt(params: Mapping[str, Any]) -> bytes:
     tool_config = params.get("toolConfig")
     choice = tool_config.get("toolChoice") if isinstance(tool_config, Mapping) else None
     values = [choice, *(params.get(key) for key in _MESSAGE_SALT_KEYS)]
-    return salt_of(values, _bytes_default)
+    return salt_of(values, bytes_default)
 
 
 def parse(
