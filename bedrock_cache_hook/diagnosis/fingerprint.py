@@ -122,9 +122,40 @@ def _walk(prefix: Prefix) -> tuple[list[bytes], list[bytes], list[bytes], list[i
     return tools, system, messages, ends
 
 
+#: fingerprints by what they are made of: a conversation re-sent, or many calls of one
+#: workload, ask for the same one again; bounded, cleared when full
+_MADE: dict[tuple[object, ...], Fingerprint] = {}
+_MADE_CAP = 4096
+
+
 def fingerprint(prefix: Prefix, model: str, min_tokens: int, lookback: int) -> Fingerprint:
     """The request's fingerprint from its prefix: block digests (keyed per process, see
-    :func:`~..prefix.digest`) and the prefix's hash chain, never a second read."""
+    :func:`~..prefix.digest`) and the prefix's hash chain, never a second read. The same
+    prefix (chain, structure, estimates, markers as sent) gives the very same object."""
+    last = prefix.last
+    key = (
+        prefix.chain[-1] if prefix.chain else b"",
+        prefix.ends,
+        last.get("tools", -1),
+        last.get("system", -1),
+        prefix.total_tokens,
+        prefix.base_tokens,
+        prefix.token_scale,
+        tuple([(m.after, m.ttl) for m in prefix.markers]),
+        model,
+        min_tokens,
+        lookback,
+    )
+    made = _MADE.get(key)
+    if made is None:
+        made = _fingerprint(prefix, model, min_tokens, lookback)
+        if len(_MADE) >= _MADE_CAP:
+            _MADE.clear()
+        _MADE[key] = made
+    return made
+
+
+def _fingerprint(prefix: Prefix, model: str, min_tokens: int, lookback: int) -> Fingerprint:
     blocks, chain, cumulative = prefix.blocks, prefix.chain, prefix.cumulative
     model_key = utf8(model)
     t = prefix.last.get("tools", -1) + 1

@@ -196,6 +196,8 @@ class DiagnosisMemory:
             score = (*head, _shared_messages(other, fp), seq)
             if best is None or score > best[0]:
                 best = (score, other)
+                if score[:4] == (True, True, True, len(fp.messages)):
+                    break  # all of it shared: no older candidate can do better
         return best[1] if best is not None else None
 
     def _churn(self, fp: Fingerprint) -> Churn | None:
