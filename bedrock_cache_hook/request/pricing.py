@@ -130,18 +130,24 @@ def auto_ttls(
     read_to = obs.read_through if obs.read_through is not None else -1
     protected = _protected_through(prefix, obs)
     ordered = sorted(planned, key=lambda m: m.after)
-    segments = _segments(prefix, ordered, read_to)
-    best_k, best = 0, 0.0
-    for k in range(1, len(ordered) + 1):
-        run = list(zip(ordered[:k], segments[:k], strict=True))
-        # only a tail that writes makes a new (1h) entry holding the whole prefix
-        tail_writes = any(m.reason in _TAILS and seg[2] > 0 for m, seg in run)
-        p_turn = p_conversation if tail_writes else 0.0
+    gain, premium = five - read, hour - five
+    # per marker: (its anchor's own chance-weighted uses, tokens a late use would re-write,
+    # tokens it writes, it is a tail that writes: a new 1h entry holding the whole prefix)
+    rows = []
+    for marker, (start, through, written) in zip(
+        ordered, _segments(prefix, ordered, read_to), strict=True
+    ):
+        tail = marker.reason in _TAILS
+        own = p_anchor * horizon if written > 0 and not tail else 0.0
+        at_risk = through - (start if start > protected else protected)
+        rows.append((own, at_risk if at_risk > 0 else 0, written, tail and written > 0))
+    best_k, best, p_turn = 0, 0.0, 0.0
+    for k in range(1, len(rows) + 1):
+        if rows[k - 1][3]:
+            p_turn = p_conversation
         total = 0.0
-        for marker, (start, through, written) in run:
-            own = p_anchor * horizon if written > 0 and marker.reason not in _TAILS else 0.0
-            at_risk = max(through - max(start, protected), 0)
-            total += max(own, p_turn) * (five - read) * at_risk - (hour - five) * written
+        for own, at_risk, written, _ in rows[:k]:
+            total += (own if own > p_turn else p_turn) * gain * at_risk - premium * written
         if total > best:
             best_k, best = k, total
     return [
@@ -170,9 +176,19 @@ _TAILS = ("tail", "previous-tail")
 
 def order_ttls(prefix: Prefix, planned: list[PlannedMarker]) -> list[PlannedMarker]:
     """Clamp our TTLs so no TTL exceeds an earlier one (the caller's markers are fixed)."""
+    ordered = sorted(planned, key=lambda m: m.after)
+    if not prefix.markers:  # nothing fixed: a running minimum, front to back
+        out, ceiling = [], 1
+        for marker in ordered:
+            ceiling = min(ceiling, TTL_ORDER[marker.ttl or "5m"])
+            ttl = "1h" if ceiling == 1 else None
+            out.append(
+                marker if marker.ttl == ttl else PlannedMarker(marker.after, ttl, marker.reason)
+            )
+        return out
     fixed = [(m.after, TTL_ORDER.get(m.ttl or "5m", 0)) for m in prefix.markers]
-    out: list[PlannedMarker] = []
-    for marker in sorted(planned, key=lambda m: m.after):
+    out = []
+    for marker in ordered:
         rank = TTL_ORDER[marker.ttl or "5m"]
         earlier = [r for after, r in fixed if after <= marker.after]
         later = [r for after, r in fixed if after > marker.after]
