@@ -167,3 +167,17 @@ def test_tools_and_system_lists_changed_in_place_are_read_again() -> None:
             before = _blocks(params)
         edit()
         assert _blocks(params) == _blocks(_fresh(params)) != before
+
+
+def test_a_known_run_read_for_another_tokenizer_gets_its_own_estimates() -> None:
+    opus_47 = resolve("us.anthropic.claude-opus-4-7").spec
+    assert opus_47 is not None and opus_47.token_scale != SPEC.token_scale
+    assert opus_47.sections == SPEC.sections  # the same run key: only the scale differs
+    history = [{"role": "user", "content": [{"text": "word " * 400}]}]
+    params: dict[str, Any] = {"system": [{"text": "system prompt"}], "messages": history}
+    for _ in range(3):
+        sonnet = converse.parse(params, SPEC, {})[0]
+    opus = converse.parse(params, opus_47, {})[0]
+    fresh = converse.parse(_fresh(params), opus_47, {})[0]
+    assert opus.cumulative == fresh.cumulative != sonnet.cumulative
+    assert converse.parse(params, SPEC, {})[0].cumulative == sonnet.cumulative

@@ -9,15 +9,14 @@ text: digests and counts only.
 from __future__ import annotations
 
 import hashlib
-import math
 import re
 import secrets
 from collections.abc import Sequence
 from dataclasses import InitVar, dataclass, field
-from itertools import accumulate
 from typing import Literal, NamedTuple
 
 from ..catalog import ModelSpec
+from .derive import RunHint, derive
 
 Section = Literal["tools", "system", "messages"]
 TTL_ORDER = {"5m": 0, "1h": 1}
@@ -133,24 +132,13 @@ class Prefix:
     run: InitVar[RunHint | None] = None
 
     def __post_init__(self, run: RunHint | None) -> None:
-        blocks = self.blocks
-        chain: list[bytes] = []
-        ends: list[int] = []
-        lasts: dict[str, int] = {}
-        if run is None:
-            _derive(blocks, 0, len(blocks), 0, chain, ends, lasts)
-        else:
-            _derive_around(blocks, run, chain, ends, lasts)
-        base, scale = self.base_tokens, self.token_scale
-        raw = accumulate([block.tokens for block in blocks])
-        if scale == 1.0:
-            cumulative = tuple(raw) if base == 0 else tuple(base + r for r in raw)
-        else:
-            cumulative = tuple(base + math.ceil(r * scale) for r in raw)
+        chain, ends, lasts, cumulative = derive(
+            self.blocks, run, self.base_tokens, self.token_scale
+        )
         object.__setattr__(self, "last", lasts)
         object.__setattr__(self, "cumulative", cumulative)
-        object.__setattr__(self, "chain", tuple(chain))
-        object.__setattr__(self, "ends", tuple(ends))
+        object.__setattr__(self, "chain", chain)
+        object.__setattr__(self, "ends", ends)
 
     def remarked(self, markers: tuple[Marker, ...], blocks: tuple[Block, ...]) -> Prefix:
         """The same content with ``markers``: ``blocks`` are this prefix's blocks at their new
@@ -206,73 +194,6 @@ def build(
     has_tools = bool(blocks) and blocks[0].section == "tools"
     base = spec.tool_prompt_tokens if has_tools else 0
     return Prefix(tuple(blocks), tuple(markers), base, spec.token_scale, run)
-
-
-#: (run start, the run's blocks as read, the run's blocks as remembered for the next call)
-RunHint = tuple[int, tuple[Block, ...], tuple[Block, ...] | None]
-
-#: a run's derived values by the run's blocks tuple: (the tuple, the chain value in front of
-#: it, its chain, the chain value at its end, its message ends relative to its start)
-_Run = tuple[tuple[Block, ...], int, tuple[bytes, ...], int, tuple[int, ...]]
-_RUNS: dict[int, _Run] = {}
-_RUNS_CAP = 1_024
-
-
-def _derive(  # noqa: PLR0917 - one loop's state, shared by the two callers below
-    blocks: tuple[Block, ...],
-    start: int,
-    stop: int,
-    running: int,
-    chain: list[bytes],
-    ends: list[int],
-    lasts: dict[str, int],
-) -> int:
-    """Chain values, message ends and section ends of ``blocks[start:stop]``."""
-    last = len(blocks) - 1
-    for index in range(start, stop):
-        block = blocks[index]
-        # Python's (per-process seeded) hash: the chain links 64-bit block digests, so a
-        # keyed blake2b per block bought no strength and cost most of this loop
-        running = hash((running, block.digest))
-        chain.append(running.to_bytes(8, "big", signed=True))
-        section = block.section
-        lasts[section] = index
-        if section == "messages" and (index == last or blocks[index + 1].path[0] != block.path[0]):
-            ends.append(index)
-    return running
-
-
-def _value(chain: list[bytes], index: int) -> int:
-    return int.from_bytes(chain[index], "big", signed=True) if index >= 0 else 0
-
-
-def _derive_around(
-    blocks: tuple[Block, ...],
-    run: RunHint,
-    chain: list[bytes],
-    ends: list[int],
-    lasts: dict[str, int],
-) -> None:
-    """As :func:`_derive` over all blocks, reusing a known run's values (whole messages, so
-    its last block ends a message) when it follows the same chain value as before."""
-    start, read, kept = run
-    running = _derive(blocks, 0, start, 0, chain, ends, lasts)
-    position = start
-    known = _RUNS.get(id(read)) if read else None
-    if known is not None and known[0] is read and known[1] == running:
-        chain.extend(known[2])
-        ends.extend(start + end for end in known[4])
-        running = known[3]
-        position = start + len(read)
-        lasts["messages"] = position - 1
-    _derive(blocks, position, len(blocks), running, chain, ends, lasts)
-    if kept:
-        stop = start + len(kept)
-        if len(_RUNS) >= _RUNS_CAP:
-            _RUNS.clear()
-        inside = tuple(end - start for end in ends if start <= end < stop)
-        front = _value(chain, start - 1)
-        _RUNS[id(kept)] = (kept, front, tuple(chain[start:stop]), _value(chain, stop - 1), inside)
 
 
 def location(section: Section, path: Sequence[int], tools_key: str = "toolConfig.tools") -> str:
