@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import copy
 import threading
 from collections import OrderedDict, deque
 from collections.abc import Iterable, Sequence
@@ -151,7 +152,7 @@ class PrefixMemory:
             return None
         with self._lock:
             stats = self._anchors.get(fingerprint)
-            return None if stats is None else AnchorStats(**vars(stats))
+            return None if stats is None else copy.copy(stats)  # a snapshot, not the live one
 
     def first_message_counts(self) -> tuple[int, int]:
         """(lone first messages seen, how many of them a later request continued)."""

@@ -116,7 +116,7 @@ def _looks_like_a_conversation(
     lone first message small next to what precedes it (a question under a system prompt),
     unless the process has seen enough of those and too few were continued (one-shot
     traffic): its premium is small next to re-writing a conversation's first turn."""
-    if prefix.has_assistant_turn() or large_first:
+    if prefix.has_assistant_turn or large_first:
         return True
     if "tools" in prefix.last:
         return True

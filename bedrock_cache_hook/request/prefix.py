@@ -8,6 +8,7 @@ text: digests and counts only.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import secrets
@@ -144,8 +145,7 @@ class Prefix:
         """The same content with ``markers``: ``blocks`` are this prefix's blocks at their new
         wire positions, so estimates and the hash chain are reused, not recomputed."""
         other = object.__new__(Prefix)
-        for name in ("base_tokens", "token_scale", "cumulative", "chain", "ends", "last"):
-            object.__setattr__(other, name, getattr(self, name))
+        other.__dict__.update(self.__dict__)  # the derived values, a cached answer too
         object.__setattr__(other, "blocks", blocks)
         object.__setattr__(other, "markers", markers)
         return other
@@ -165,7 +165,9 @@ class Prefix:
         """Indices of the last block of every message, in order."""
         return self.ends
 
+    @functools.cached_property
     def has_assistant_turn(self) -> bool:
+        """Whether a message block comes from the assistant (asked by several steps)."""
         first = self.first_message_block()
         if first is None:
             return False

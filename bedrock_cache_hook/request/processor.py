@@ -153,7 +153,7 @@ class RequestProcessor:
                 tail=prefix_tail_hash(prefix),
                 marked_tail=result.tail_marked,
                 hour_tail=result.tail_hour,
-                first_message=not prefix.has_assistant_turn(),
+                first_message=not prefix.has_assistant_turn,
                 now=now,
                 boundaries=tuple(zip(bounds[1], bounds[2], strict=True)),
                 outer=outer_hash(prefix),
