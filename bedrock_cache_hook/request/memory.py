@@ -15,7 +15,6 @@
 
 from __future__ import annotations
 
-import copy
 import threading
 from collections import OrderedDict, deque
 from collections.abc import Iterable, Sequence
@@ -152,7 +151,11 @@ class PrefixMemory:
             return None
         with self._lock:
             stats = self._anchors.get(fingerprint)
-            return None if stats is None else copy.copy(stats)  # a snapshot, not the live one
+            if stats is None:
+                return None
+            snapshot = object.__new__(AnchorStats)  # a copy: the live one keeps changing
+            snapshot.__dict__.update(stats.__dict__)
+            return snapshot
 
     def first_message_counts(self) -> tuple[int, int]:
         """(lone first messages seen, how many of them a later request continued)."""
