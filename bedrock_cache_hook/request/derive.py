@@ -11,22 +11,20 @@ from __future__ import annotations
 
 import math
 from itertools import accumulate
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:  # the prefix module imports this one
-    from .prefix import Block
+from .blocks import Block
 
 __all__ = ["RunHint", "derive"]
 
 #: (run start, the run's blocks as read, the run's blocks as remembered for the next call)
-RunHint = tuple[int, tuple["Block", ...], tuple["Block", ...] | None]
+RunHint = tuple[int, tuple[Block, ...], tuple[Block, ...] | None]
 Derived = tuple[tuple[bytes, ...], tuple[int, ...], dict[str, int], tuple[int, ...]]
 
 #: a run's values by its blocks tuple: (the tuple, (start, chain value and raw tokens in
 #: front of it, base, scale), its chain, its message ends, its cumulative estimates, the chain
 #: value and raw tokens at its end)
 _Run = tuple[
-    tuple["Block", ...],
+    tuple[Block, ...],
     tuple[int, int, int, int, float],
     tuple[bytes, ...],
     tuple[int, ...],

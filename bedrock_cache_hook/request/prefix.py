@@ -14,12 +14,26 @@ import re
 import secrets
 from collections.abc import Sequence
 from dataclasses import InitVar, dataclass, field
-from typing import Literal, NamedTuple
 
 from ..catalog import ModelSpec
+from .blocks import Block, Marker, Section
 from .derive import RunHint, derive
 
-Section = Literal["tools", "system", "messages"]
+__all__ = [
+    "FIVE_MINUTES",
+    "ONE_HOUR",
+    "TTL_ORDER",
+    "TTL_SECONDS",
+    "Block",
+    "Marker",
+    "Prefix",
+    "Section",
+    "build",
+    "digest",
+    "dynamic_kind",
+    "location",
+]
+
 TTL_ORDER = {"5m": 0, "1h": 1}
 #: how long an entry lives after it is written or read, per TTL (the one table of it)
 TTL_SECONDS = {"5m": 300.0, "1h": 3600.0}
@@ -77,38 +91,6 @@ def _has_digit(text: str) -> bool:
 
 def digest(data: bytes) -> bytes:
     return hashlib.blake2b(data, digest_size=16, key=_KEY).digest()
-
-
-class Block(NamedTuple):
-    """One block of the prefix. A named tuple, not a frozen dataclass: a request builds one
-    per content block per call, and a tuple is built several times faster."""
-
-    section: Section
-    #: where the block sits: tools (i,), system (i,), messages (message, content)
-    path: tuple[int, ...]
-    kind: str
-    tokens: int
-    digest: bytes
-    #: may a cache marker directly follow this block?
-    markable: bool = True
-    #: "timestamp", "uuid", ... when the block looks per-call (audit only)
-    dynamic: str | None = None
-    role: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Marker:
-    """A cache marker already in the request."""
-
-    section: Section
-    #: the marker's own position in its list: tools (i,), system (i,), messages (m, c)
-    path: tuple[int, ...]
-    #: index of the block it follows in ``Prefix.blocks``; -1 when no block precedes it
-    after: int
-    ttl: str | None = None
-    #: wire problems found while reading it: "shares-block", "missing-type", "unknown-type",
-    #: "in-tool-result"
-    problems: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
