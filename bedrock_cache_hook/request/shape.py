@@ -10,12 +10,13 @@ compared outside it). Dict keys are order-independent, as the JSON they replaced
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from .prefix import dynamic_kind
 
-__all__ = ["Shape", "identity", "shape", "structured"]
+__all__ = ["Shape", "identity", "shape", "structured", "structured_fresh"]
 
 Shape = tuple[int, int, str | None]
 
@@ -95,6 +96,48 @@ def structured(value: Any, scan: bool, fallback: Callable[[Any], str]) -> Shape:
     except RecursionError:
         encoded = fallback(value)
         return hash(encoded), len(encoded), dynamic_kind(encoded) if scan else None
+
+
+#: compact JSON, keys sorted: the memo key of a value's shape (a non-JSON value raises)
+_ENCODE = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
+
+
+class _ShapeMemo:
+    """Shapes by their value's compact JSON, bounded by characters held."""
+
+    BUDGET = 8_000_000
+
+    def __init__(self) -> None:
+        self.shapes: dict[tuple[bool, str], Shape] = {}
+        self.chars = 0
+
+    def get(self, key: tuple[bool, str]) -> Shape | None:
+        return self.shapes.get(key)
+
+    def put(self, key: tuple[bool, str], value: Shape) -> None:
+        if self.chars + len(key[1]) > self.BUDGET:
+            self.shapes, self.chars = {}, 0
+        self.shapes[key] = value
+        self.chars += len(key[1])
+
+
+_MEMO = _ShapeMemo()
+
+
+def structured_fresh(value: Any, scan: bool, fallback: Callable[[Any], str]) -> Shape:
+    """:func:`structured` for values that are new objects on every call (a body parsed from
+    JSON text): a walk pays in Python for every node (a tool schema has dozens) where the C
+    encoder's compact JSON and one lookup find the shape read before. Same result as
+    :func:`structured`; a value JSON cannot write (bytes, a circle) is walked."""
+    try:
+        key = (scan, _ENCODE(value))
+    except (TypeError, ValueError, RecursionError):
+        return structured(value, scan, fallback)
+    known = _MEMO.get(key)
+    if known is None:
+        known = structured(value, scan, fallback)
+        _MEMO.put(key, known)
+    return known
 
 
 def identity(*parts: object) -> bytes:

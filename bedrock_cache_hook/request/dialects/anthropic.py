@@ -30,7 +30,7 @@ from ..prefix import (
     dynamic_kind,
     location,
 )
-from ..shape import identity, structured
+from ..shape import identity, structured, structured_fresh
 from ..tokens import document_tokens, image_tokens, json_tokens, text_tokens
 from . import betas
 from .anthropic_write import apply, control, marker_ttl, with_markers
@@ -153,7 +153,9 @@ class _Reader:
             content_digest = identity("t", role, salt, text)
             length, dynamic = len(text), dynamic_kind(text) if scan else None
         else:
-            h, length, dynamic = structured(block or element, scan, canonical)
+            # tool schemas: deep, small leaves, the same every call; the rest: a few nodes
+            read = structured_fresh if section == "tools" else structured
+            h, length, dynamic = read(block or element, scan, canonical)
             content_digest = identity("j", role, salt, h)
         markable = (
             (self.spec is None or section in self.spec.sections)
