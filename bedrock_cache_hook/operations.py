@@ -110,7 +110,8 @@ def _converse_stream_response(http_response: Any, parsed: dict[str, Any], report
     seen: dict[str, Any] = {"usage": NO_USAGE, "latency": None}
 
     def on_event(event: Any) -> bool:
-        metadata = event.get("metadata") if isinstance(event, Mapping) else None
+        mapping = type(event) is dict or isinstance(event, Mapping)  # exact type first: per token
+        metadata = event.get("metadata") if mapping else None
         if not isinstance(metadata, Mapping):
             return False
         seen["usage"] = usage_parsers.from_converse(metadata.get("usage"), "stream-metadata")
@@ -174,11 +175,24 @@ def _invoke_response(http_response: Any, parsed: dict[str, Any], report: Report)
     parsed["body"] = ObservedStreamingBody(body, on_finish)
 
 
+#: what a chunk holding usage, metrics or the stream's end contains (every other chunk is a
+#: text delta, not decoded: a stream has one per few tokens)
+_MARKS = ("message_start", "message_delta", "message_stop", '"metadata"', "invocationMetrics")
+_BYTE_MARKS = tuple(mark.encode() for mark in _MARKS)
+
+
 def _chunk_event(event: Any) -> Any:
-    """The decoded JSON of a ``{"chunk": {"bytes": ...}}`` stream event, or None."""
+    """The decoded JSON of a ``{"chunk": {"bytes": ...}}`` stream event that may carry usage,
+    or None."""
     chunk = event.get("chunk") if isinstance(event, Mapping) else None
     data = chunk.get("bytes") if isinstance(chunk, Mapping) else None
-    if not isinstance(data, bytes | bytearray | str):
+    if isinstance(data, str):
+        marks: tuple[Any, ...] = _MARKS
+    elif isinstance(data, bytes | bytearray):
+        marks = _BYTE_MARKS
+    else:
+        return None
+    if not any(mark in data for mark in marks):
         return None
     try:
         return json.loads(data)

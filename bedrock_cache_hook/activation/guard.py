@@ -76,23 +76,30 @@ class guarded:  # lower case: used as ``with guarded("where"):``, like a functio
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> bool:
-        if exc is None or not isinstance(exc, Exception) or isinstance(exc, CacheAuditError):
-            return False  # strict mode exists to fail loudly
-        if _state.reraise:
-            return False
-        report = (self.where, type(exc).__qualname__)
-        with _state.lock:
-            _state.count += 1
-            first = report not in _state.reported
-            _state.reported.add(report)
-        if first:
-            frames = text_free_traceback(exc)
-            logger.error(
-                "internal error in %s (%s); the Bedrock call proceeds as if the hook were not "
-                "installed. Please report this. Traceback (message omitted: it may quote "
-                "request data):\n%s",
-                self.where,
-                type(exc).__qualname__,
-                frames,
-            )
-        return True
+        return exc is not None and swallowed(self.where, exc)
+
+
+def swallowed(where: str, exc: BaseException) -> bool:
+    """What :class:`guarded` does with an exception raised in ``where``, for a loop that
+    catches it itself (a stream's per-event observer): True when it was logged (once per
+    kind) and should be swallowed, False when it must propagate."""
+    if not isinstance(exc, Exception) or isinstance(exc, CacheAuditError):
+        return False  # strict mode exists to fail loudly
+    if _state.reraise:
+        return False
+    report = (where, type(exc).__qualname__)
+    with _state.lock:
+        _state.count += 1
+        first = report not in _state.reported
+        _state.reported.add(report)
+    if first:
+        frames = text_free_traceback(exc)
+        logger.error(
+            "internal error in %s (%s); the Bedrock call proceeds as if the hook were not "
+            "installed. Please report this. Traceback (message omitted: it may quote "
+            "request data):\n%s",
+            where,
+            type(exc).__qualname__,
+            frames,
+        )
+    return True

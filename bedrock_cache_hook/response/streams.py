@@ -17,7 +17,7 @@ from typing import Any
 
 from botocore.eventstream import EventStream
 
-from ..activation.guard import guarded
+from ..activation.guard import guarded, swallowed
 
 __all__ = ["ObservedEventStream"]
 
@@ -63,15 +63,25 @@ class ObservedEventStream(EventStream):  # type: ignore[misc]
     def _bch_finish(self, completed: bool, error: BaseException | None = None) -> None:
         self._bch_finisher.finish(completed, error)
 
-    def _bch_observe(self, event: Any) -> None:
-        with guarded("stream event"):
+    def _bch_observe(self, event: Any) -> bool:
+        """Hand ``event`` to the observer; True once the final event passed (then the rest
+        of the stream is only handed on). A failure is logged once and the next event is
+        observed as usual."""
+        try:
             if self._bch_on_event(event):
                 self._bch_finish(True)
+                return True
+        except Exception as exc:  # not a ``guarded`` block per event: this runs per token
+            if not swallowed("stream event", exc):
+                raise
+        return False
 
     def __iter__(self) -> Iterator[Any]:
+        observing = True
         try:
             for event in self._bch_inner:
-                self._bch_observe(event)
+                if observing:
+                    observing = not self._bch_observe(event)
                 yield event
         except GeneratorExit:
             self._bch_finish(False)
@@ -83,9 +93,11 @@ class ObservedEventStream(EventStream):  # type: ignore[misc]
         self._bch_finish(False)
 
     async def __aiter__(self) -> AsyncIterator[Any]:
+        observing = True
         try:
             async for event in self._bch_inner:
-                self._bch_observe(event)
+                if observing:
+                    observing = not self._bch_observe(event)
                 yield event
         except GeneratorExit:
             self._bch_finish(False)

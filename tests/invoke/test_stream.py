@@ -215,3 +215,34 @@ def test_a_stubbed_non_stream_body_is_recorded_without_usage() -> None:
     )
     assert parsed["body"] == {"chunk": {}}
     assert [r[0].source for r in reports] == ["none"]
+
+
+def test_only_chunks_that_can_carry_usage_are_decoded_and_a_bare_stop_completes() -> None:
+    """Text deltas are handed on undecoded, even when their text quotes the event names;
+    a ``message_stop`` without metrics still ends the accounting (completed record)."""
+    bch.install()
+    client = boto3.client(
+        "bedrock-runtime", region_name=REGION, config=Config(retries={"total_max_attempts": 1})
+    )
+    start = TestPrecedence.START
+    quoting = 'a message_delta, a message_stop, "metadata" and invocationMetrics'
+    frames = [
+        _chunk(start),
+        *(
+            _chunk({"type": "content_block_delta", "delta": {"type": "text_delta", "text": t}})
+            for t in ("plain text", quoting)
+        ),
+        _chunk(TestPrecedence.DELTA),
+        _chunk({"type": "message_stop"}),
+    ]
+    respond_with(client, lambda r: stream_response(frames))
+    body = json.dumps(anthropic_body())
+    got = list(client.invoke_model_with_response_stream(modelId=SONNET_45, body=body)["body"])
+    assert len(got) == 5
+    [record] = bch.get_ledger().records()
+    assert (record.completed, record.usage_source) == (True, "stream-events")
+    assert (record.cache_read_tokens, record.cache_write_tokens, record.output_tokens) == (
+        3000,
+        100,
+        42,
+    )
