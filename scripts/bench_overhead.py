@@ -177,6 +177,20 @@ class Case:
     operation: str
     kwargs: dict[str, Any]
     calls: int
+    #: the history grows by a turn per call, in the caller's own list (as agents keep it),
+    #: and is cut back to its first length every ``GROWTH`` calls
+    grows: bool = False
+
+
+GROWTH = 20
+
+
+def _turn(i: int) -> list[dict[str, Any]]:
+    """One more user turn and its answer, new objects every time."""
+    return [
+        {"role": "user", "content": [{"text": prose(380, i)}]},
+        {"role": "assistant", "content": [{"text": prose(120, i + 1)}]},
+    ]
 
 
 def _raw(data: bytes) -> HTTPResponse:
@@ -230,13 +244,13 @@ def responder(operation: str) -> Callable[..., AWSResponse]:
     return respond
 
 
-def call_once(made: Any, case: Case, answer: str) -> float:
+def call_once(made: Any, case: Case, answer: str, kwargs: dict[str, Any] | None = None) -> float:
     method = getattr(made, case.operation)
     if answer == "stubber":
         stub = made._bench_stub  # type: ignore[attr-defined]
         stub.add_response(case.operation, stubbed_response(case.operation))
     start = time.perf_counter()
-    response = method(**case.kwargs)
+    response = method(**(case.kwargs if kwargs is None else kwargs))
     if case.operation == "converse_stream":
         for _ in response["stream"]:
             pass
@@ -273,13 +287,14 @@ def make(operation: str, answer: str, hook: str | None) -> Any:
     return made
 
 
-def floor(case: Case) -> float:
-    body = case.kwargs.get("body")
+def floor(case: Case, kwargs: dict[str, Any] | None = None) -> float:
+    request = case.kwargs if kwargs is None else kwargs
+    body = request.get("body")
     start = time.perf_counter()
     if isinstance(body, str):
         json.dumps(json.loads(body))
     else:
-        walk(case.kwargs)
+        walk(request)
     return time.perf_counter() - start
 
 
@@ -288,16 +303,28 @@ def measure(case: Case, answer: str) -> dict[str, float]:
         name: make(case.operation, answer, hook)
         for name, hook in (("plain", None), ("inject", "inject"), ("audit", "audit"))
     }
+    # a growing case: each arm its own history list (and its own new turns), the same sizes
+    requests = {
+        name: dict(case.kwargs, messages=list(case.kwargs["messages"])) if case.grows else None
+        for name in arms
+    }
     samples: dict[str, list[float]] = {name: [] for name in (*arms, "floor")}
-    for made in arms.values():  # warm-up
-        call_once(made, case, answer)
+    for name, made in arms.items():  # warm-up
+        call_once(made, case, answer, requests[name])
     order = list(arms.items())
+    first = len(case.kwargs.get("messages", ()))
     gc.collect()
     for i in range(case.calls):
+        if case.grows:
+            for request in requests.values():
+                history = request["messages"]  # type: ignore[index]
+                if i % GROWTH == 0:
+                    del history[first:]
+                history.extend(_turn(i))
         # which arm goes first rotates: no arm always runs right after the floor's walk
         for name, made in order[i % 3 :] + order[: i % 3]:
-            samples[name].append(call_once(made, case, answer))
-        samples["floor"].append(floor(case))
+            samples[name].append(call_once(made, case, answer, requests[name]))
+        samples["floor"].append(floor(case, requests["plain"]))
     return {name: statistics.median(values) * 1000 for name, values in samples.items()}
 
 
@@ -310,6 +337,7 @@ def cases(calls: int, quick: bool) -> list[Case]:
         Case("(b) 100 messages (~50k tokens), 15 tools", "converse", b, calls),
         Case("(c) (b) as an InvokeModel body", "invoke_model", c, calls),
         Case("(d) (b) as ConverseStream", "converse_stream", b, calls),
+        Case("(g) (b) growing a turn per call", "converse", b, calls, grows=True),
     ]
     if not quick:
         out += [

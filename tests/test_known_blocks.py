@@ -181,3 +181,23 @@ def test_a_known_run_read_for_another_tokenizer_gets_its_own_estimates() -> None
     fresh = converse.parse(_fresh(params), opus_47, {})[0]
     assert opus.cumulative == fresh.cumulative != sonnet.cumulative
     assert converse.parse(params, SPEC, {})[0].cumulative == sonnet.cumulative
+
+
+def test_a_growing_history_is_counted_once_toward_the_memory_bound() -> None:
+    """Each call's run replaces the last one: the characters held stay those of the
+    current run, so a long conversation never forces the memory to start over."""
+    from bedrock_cache_hook.request.dialects.known import KNOWN_RUNS
+
+    history: list[dict[str, Any]] = []
+    params: dict[str, Any] = {"system": [{"text": "system prompt"}], "messages": history}
+    for turn in range(60):
+        history.append(
+            {"role": "user" if turn % 2 == 0 else "assistant", "content": [{"text": "w " * 50}]}
+        )
+        prefix, _ = converse.parse(params, SPEC, {})
+    entry = KNOWN_RUNS.entries[id(history)]
+    held = entry[3]
+    assert len(held) == 60  # every message read so far
+    assert entry[4] == 4 * sum(block.tokens for block in held)
+    assert KNOWN_RUNS.chars >= entry[4]
+    assert prefix.blocks[1:] == held

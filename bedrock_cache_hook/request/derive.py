@@ -10,7 +10,9 @@ start, chain value, token count and model scale); only the blocks around it are 
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
 from itertools import accumulate
+from operator import attrgetter
 
 from .blocks import Block
 
@@ -33,6 +35,7 @@ _Run = tuple[
     int,
 ]
 _RUNS: dict[int, _Run] = {}
+_TOKENS = attrgetter("tokens")
 _RUNS_CAP = 1_024
 
 
@@ -81,10 +84,10 @@ def _keep(
         kept,
         context,
         tuple(chain[start:stop]),
-        tuple(end for end in ends if start <= end < stop),
+        tuple(ends[bisect_left(ends, start) : bisect_left(ends, stop)]),  # ends are sorted
         tuple(cumulative[start:stop]),
         int.from_bytes(chain[stop - 1], "big", signed=True),
-        context[2] + sum(block.tokens for block in kept),
+        context[2] + sum(map(_TOKENS, kept)),
     )
 
 

@@ -19,6 +19,7 @@ leading messages of a messages list (a list re-sent or appended to: one ``==`` o
 
 from __future__ import annotations
 
+from operator import attrgetter
 from typing import Any, Generic, TypeVar
 
 from ..prefix import Block
@@ -26,6 +27,7 @@ from ..prefix import Block
 __all__ = ["KNOWN", "KNOWN_LISTS", "KNOWN_MESSAGES", "KNOWN_RUNS", "Known", "KnownRuns"]
 
 _Value = TypeVar("_Value")
+_TOKENS = attrgetter("tokens")
 
 #: the element was seen once: copy it if it comes back
 _ONCE = object()
@@ -122,8 +124,9 @@ class KnownRuns:
     CHARS = 32_000_000
 
     def __init__(self) -> None:
-        #: id -> (the list, its copy's leading messages or _ONCE, key, their blocks)
-        self.entries: dict[int, tuple[Any, Any, tuple[Any, ...], tuple[Block, ...]]] = {}
+        #: id -> (the list, its copy's leading messages or _ONCE, key, their blocks, the
+        #: characters they stand for)
+        self.entries: dict[int, tuple[Any, Any, tuple[Any, ...], tuple[Block, ...], int]] = {}
         self.chars = 0
 
     def get(self, messages: list[Any], key: tuple[Any, ...]) -> tuple[int, tuple[Block, ...]]:
@@ -157,7 +160,7 @@ class KnownRuns:
         if entry is None or entry[0] is not messages or entry[2] != key:
             self._store(messages, _ONCE, key, (), 0)
             return None
-        old = entry[1]
+        old, before = entry[1], entry[3] if reused else ()
         copy = list(old) if old is not _ONCE and reused else []
         for message in messages[len(copy) : clean]:
             copied = _copy(message) if type(message) is dict else _NEVER
@@ -168,16 +171,21 @@ class KnownRuns:
             return None  # nothing new to hold
         count = len(copy)
         held = tuple(blocks[: through[count - 1]]) if count else ()
-        self._store(messages, copy, key, held, 4 * sum(b.tokens for b in held))
+        # what the run held already is counted once: only the new blocks add characters
+        added = 4 * sum(map(_TOKENS, held[len(before) :]))
+        self._store(messages, copy, key, held, (entry[4] if before else 0) + added)
         return held
 
     def _store(
         self, messages: Any, copy: Any, key: tuple[Any, ...], held: tuple[Block, ...], chars: int
     ) -> None:
+        replaced = self.entries.pop(id(messages), None)
+        if replaced is not None:
+            self.chars -= replaced[4]
         if len(self.entries) >= self.ENTRIES or self.chars + chars > self.CHARS:
             self.entries = {}
             self.chars = 0
-        self.entries[id(messages)] = (messages, copy, key, held)
+        self.entries[id(messages)] = (messages, copy, key, held, chars)
         self.chars += chars
 
 
