@@ -18,6 +18,7 @@ from dataclasses import InitVar, dataclass, field
 from ..catalog import ModelSpec
 from .blocks import Block, Marker, Section
 from .derive import RunHint, derive
+from .memo import SizedMemo
 
 __all__ = [
     "FIVE_MINUTES",
@@ -50,24 +51,8 @@ _DYNAMIC = re.compile(
 
 
 #: texts already scanned, by value: the same system prompt and tool specs come back on every
-#: call (as new string objects when a body is parsed), and a dict lookup costs a hash and a
-#: compare at C speed where the scan costs a regex over the text; bounded by total size
-class _ScanMemo:
-    BUDGET = 16_000_000  # characters kept; then it starts over
-
-    def __init__(self) -> None:
-        self.kinds: dict[str, str | None] = {}
-        self.chars = 0  # approximate under threads: only bounds the memory
-
-    def remember(self, text: str, kind: str | None) -> None:
-        if self.chars + len(text) > self.BUDGET:
-            self.kinds.clear()
-            self.chars = 0
-        self.kinds[text] = kind
-        self.chars += len(text)
-
-
-_SCANNED = _ScanMemo()
+#: call (as new string objects when a body is parsed)
+_SCANNED: SizedMemo[str, str | None] = SizedMemo(16_000_000)
 #: a per-process key: block digests are never comparable outside this process
 _KEY = secrets.token_bytes(32)
 
@@ -75,12 +60,12 @@ _KEY = secrets.token_bytes(32)
 def dynamic_kind(text: str) -> str | None:
     """Name the first per-call-looking value (timestamp, UUID, epoch, clock time) in text;
     each distinct text is scanned once."""
-    kinds = _SCANNED.kinds
+    kinds = _SCANNED.items
     if text in kinds:
         return kinds[text]
     match = _DYNAMIC.search(text) if _has_digit(text) else None
     kind = match.lastgroup if match is not None else None
-    _SCANNED.remember(text, kind)
+    _SCANNED.put(text, kind, len(text))
     return kind
 
 

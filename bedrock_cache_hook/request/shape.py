@@ -14,6 +14,7 @@ import json
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from .memo import SizedMemo
 from .prefix import dynamic_kind
 
 __all__ = ["Shape", "identity", "shape", "structured", "structured_fresh"]
@@ -102,26 +103,8 @@ def structured(value: Any, scan: bool, fallback: Callable[[Any], str]) -> Shape:
 _ENCODE = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
 
 
-class _ShapeMemo:
-    """Shapes by their value's compact JSON, bounded by characters held."""
-
-    BUDGET = 8_000_000
-
-    def __init__(self) -> None:
-        self.shapes: dict[tuple[bool, str], Shape] = {}
-        self.chars = 0
-
-    def get(self, key: tuple[bool, str]) -> Shape | None:
-        return self.shapes.get(key)
-
-    def put(self, key: tuple[bool, str], value: Shape) -> None:
-        if self.chars + len(key[1]) > self.BUDGET:
-            self.shapes, self.chars = {}, 0
-        self.shapes[key] = value
-        self.chars += len(key[1])
-
-
-_MEMO = _ShapeMemo()
+#: shapes by their value's compact JSON (and whether per-call values were looked for)
+_SHAPES: SizedMemo[tuple[bool, str], Shape] = SizedMemo(8_000_000)
 
 
 def structured_fresh(value: Any, scan: bool, fallback: Callable[[Any], str]) -> Shape:
@@ -133,10 +116,10 @@ def structured_fresh(value: Any, scan: bool, fallback: Callable[[Any], str]) -> 
         key = (scan, _ENCODE(value))
     except (TypeError, ValueError, RecursionError):
         return structured(value, scan, fallback)
-    known = _MEMO.get(key)
+    known = _SHAPES.items.get(key)
     if known is None:
         known = structured(value, scan, fallback)
-        _MEMO.put(key, known)
+        _SHAPES.put(key, known, len(key[1]))
     return known
 
 
