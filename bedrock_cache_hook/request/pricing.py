@@ -175,28 +175,18 @@ _TAILS = ("tail", "previous-tail")
 
 
 def order_ttls(prefix: Prefix, planned: list[PlannedMarker]) -> list[PlannedMarker]:
-    """Clamp our TTLs so no TTL exceeds an earlier one (the caller's markers are fixed)."""
-    ordered = sorted(planned, key=lambda m: m.after)
-    if not prefix.markers:  # nothing fixed: a running minimum, front to back
-        out, ceiling = [], 1
-        for marker in ordered:
-            ceiling = min(ceiling, TTL_ORDER[marker.ttl or "5m"])
-            ttl = "1h" if ceiling == 1 else None
-            out.append(
-                marker if marker.ttl == ttl else PlannedMarker(marker.after, ttl, marker.reason)
-            )
-        return out
+    """Clamp our TTLs so no TTL exceeds an earlier one (the caller's markers are fixed): each
+    of ours is at most every marker before it, ours included, and at least every caller's
+    marker after it."""
     fixed = [(m.after, TTL_ORDER.get(m.ttl or "5m", 0)) for m in prefix.markers]
-    out = []
-    for marker in ordered:
-        rank = TTL_ORDER[marker.ttl or "5m"]
-        earlier = [r for after, r in fixed if after <= marker.after]
-        later = [r for after, r in fixed if after > marker.after]
-        if earlier:
-            rank = min(rank, *earlier)
-        if later:
-            rank = max(rank, *later)
+    out: list[PlannedMarker] = []
+    ceiling = 1  # the lowest rank among ours so far (they are placed front to back)
+    for marker in sorted(planned, key=lambda m: m.after):
+        rank = min(TTL_ORDER[marker.ttl or "5m"], ceiling)
+        if fixed:
+            rank = min([rank, *(r for after, r in fixed if after <= marker.after)])
+            rank = max([rank, *(r for after, r in fixed if after > marker.after)])
+        ceiling = min(ceiling, rank)
         ttl = "1h" if rank == 1 else None
-        fixed.append((marker.after, rank))
-        out.append(PlannedMarker(marker.after, ttl, marker.reason))
+        out.append(marker if marker.ttl == ttl else PlannedMarker(marker.after, ttl, marker.reason))
     return out
