@@ -201,3 +201,27 @@ def test_a_growing_history_is_counted_once_toward_the_memory_bound() -> None:
     assert entry[4] == 4 * sum(block.tokens for block in held)
     assert KNOWN_RUNS.chars >= entry[4]
     assert prefix.blocks[1:] == held
+
+
+def test_a_run_changed_by_another_call_meanwhile_is_left_alone() -> None:
+    """Two calls on one list: the entry the first call read is replaced before it stores its
+    own. Its store must not pair a run with blocks that do not match it."""
+    from bedrock_cache_hook.request.dialects.known import KnownRuns
+    from bedrock_cache_hook.request.prefix import Block, digest
+
+    runs = KnownRuns()
+    key = ("salt", frozenset())
+    history: list[dict[str, Any]] = [
+        {"role": "user", "content": [{"text": f"m{i}"}]} for i in range(3)
+    ]
+    blocks = [Block("messages", (i, 0), "text", 5, digest(b"%d" % i)) for i in range(3)]
+    for _ in range(2):  # seen once, then copied
+        runs.put(history, key, 0, 3, [1, 2, 3], blocks)
+    reused, run = runs.get(history, key)
+    assert (reused, run) == (3, tuple(blocks))
+    # meanwhile another call stored a one-message run, and the history changed in place
+    runs._store(history, [dict(history[0], content=list(history[0]["content"]))], key, run[:1], 20)
+    history[1]["content"].append({"toolUse": {"toolUseId": "u", "name": "t", "input": {"n": 1}}})
+    runs.put(history, key, reused, 3, [0, 0, 3], blocks)
+    count, held = runs.get(history, key)
+    assert len(held) == count  # one block per message here: a run never loses its blocks

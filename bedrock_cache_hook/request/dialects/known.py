@@ -160,14 +160,17 @@ class KnownRuns:
         if entry is None or entry[0] is not messages or entry[2] != key:
             self._store(messages, _ONCE, key, (), 0)
             return None
-        old, before = entry[1], entry[3] if reused else ()
-        copy = list(old) if old is not _ONCE and reused else []
-        for message in messages[len(copy) : clean]:
+        old = entry[1]
+        if reused and (old is _ONCE or len(old) != reused):
+            return None  # another call on the same list changed the entry meanwhile: leave it
+        before = entry[3] if reused else ()
+        copy = list(old) if reused else []
+        for message in messages[reused:clean]:
             copied = _copy(message) if type(message) is dict else _NEVER
             if copied is _NEVER:
                 break
             copy.append(copied)
-        if len(copy) == reused and old is not _ONCE and reused:
+        if reused and len(copy) == reused:
             return None  # nothing new to hold
         count = len(copy)
         held = tuple(blocks[: through[count - 1]]) if count else ()
