@@ -169,6 +169,33 @@ def message_salt(params: Mapping[str, Any]) -> bytes:
     return salt_of(values, bytes_default)
 
 
+def _message(
+    reader: _Reader, m: int, message: Mapping[str, Any], salt: bytes, first: bool
+) -> tuple[bool, bool]:
+    """Read message ``m`` (``salt``: for its first block, when it holds the request's first):
+    (it carries no marker, no block has been read yet)."""
+    key = (m, salt, reader.sections)
+    known = KNOWN_MESSAGES.get(message, None, key)
+    if known is not None:
+        reader.blocks.extend(known)
+        return True, first and not known
+    role = message.get("role")
+    role = role if isinstance(role, str) else None
+    blocks, markers = reader.blocks, reader.markers
+    start, marked = len(blocks), len(markers)
+    for c, element in enumerate(_list(message.get("content"))):
+        if (type(element) is dict or isinstance(element, Mapping)) and MARKER_KEY in element:
+            reader.marker("messages", (m, c), element)
+            continue
+        reader.block("messages", (m, c), element, role, salt if first else b"")
+        first = False
+    if len(markers) != marked:  # a message with markers is read element by element
+        return False, first
+    read = tuple(blocks[start:])
+    KNOWN_MESSAGES.put(message, None, key, read, 4 * sum(b.tokens for b in read))
+    return True, first
+
+
 def parse(
     params: Mapping[str, Any], spec: ModelSpec | None, cache: dict[int, Block] | None = None
 ) -> tuple[Prefix, list[str]]:
@@ -191,31 +218,10 @@ def parse(
     clean = reused
     for m in range(reused, len(messages)):
         message = messages[m]
-        if type(message) is not dict and not isinstance(message, Mapping):
-            through[m] = len(blocks) - head
-            continue
-        key = (m, salt if first else b"", reader.sections)
-        known = KNOWN_MESSAGES.get(message, None, key)
-        if known is not None:
-            blocks.extend(known)
-            first = first and not known
-            through[m] = len(blocks) - head
-            clean += clean == m
-            continue
-        role = message.get("role")
-        role = role if isinstance(role, str) else None
-        start, marked = len(blocks), len(markers)
-        for c, element in enumerate(_list(message.get("content"))):
-            if (type(element) is dict or isinstance(element, Mapping)) and MARKER_KEY in element:
-                reader.marker("messages", (m, c), element)
-                continue
-            reader.block("messages", (m, c), element, role, salt if first else b"")
-            first = False
+        if type(message) is dict or isinstance(message, Mapping):
+            marker_free, first = _message(reader, m, message, salt if first else b"", first)
+            clean += marker_free and clean == m
         through[m] = len(blocks) - head
-        if len(markers) == marked:  # a message with markers is read element by element
-            read = tuple(blocks[start:])
-            KNOWN_MESSAGES.put(message, None, key, read, 4 * sum(b.tokens for b in read))
-            clean += clean == m
     kept = (
         KNOWN_RUNS.put(messages, run_key, reused, clean, through, blocks[head:])
         if messages
