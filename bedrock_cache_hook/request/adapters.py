@@ -55,7 +55,10 @@ class WireRequest(Protocol):
 
     def findings(self, resolution: Resolution, prefix: Prefix) -> list[Finding]: ...
 
-    def commit(self, params: dict[str, Any]) -> None: ...
+    def commit(self, params: dict[str, Any]) -> bool:
+        """Write what :meth:`apply` changed into ``params``; False when it could not be
+        written (the request goes out as the caller's)."""
+        ...
 
 
 class ConverseRequest:
@@ -99,8 +102,9 @@ class ConverseRequest:
     def findings(self, resolution: Resolution, prefix: Prefix) -> list[Finding]:
         return []
 
-    def commit(self, params: dict[str, Any]) -> None:
+    def commit(self, params: dict[str, Any]) -> bool:
         params.update(self.changes)
+        return True
 
 
 CONVERSE = frozenset(("Converse", "ConverseStream"))

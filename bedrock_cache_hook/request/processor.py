@@ -141,13 +141,16 @@ class RequestProcessor:
             result = plan(prefix, usable, policy, observations, resolution.prices)
             plan_notes = result.notes
             caller_body = params.get("body")
+            unmarked = prefix, locations
             if result.add:
                 request.apply(prefix, result.add)
                 added = added_by(request, prefix, result.add, caller_body)
                 prefix, locations = request.applied(prefix, locations, result.add, blocks)
             if request.finish(usable, prefix):
                 added = dataclasses.replace(added, betas=True, invoke=True, caller_body=caller_body)
-            request.commit(params)
+            if not request.commit(params):  # sent as the caller's: nothing of ours went out
+                (prefix, locations), added = unmarked, Added()
+                result = dataclasses.replace(result, tail_marked=False, tail_hour=False)
             self.memory.remember(
                 anchor=anchor,
                 tail=prefix_tail_hash(prefix),

@@ -173,7 +173,8 @@ def test_invoke_model_bodies_heal_to_the_callers_own_bytes(sim: Simulator, clien
     response = client.invoke_model(modelId=SONNET_4, body=body)
     response["body"].read()
     assert [c.status >= 400 for c in sim.calls()] == [True, False]
-    assert b'"ttl":"1h"' in sent[0].body
+    marked = json.loads(sent[0].body)
+    assert marked["system"][0]["cache_control"] == {"type": "ephemeral", "ttl": "1h"}
     assert sent[1].body == body.encode()
     (record,) = bch.get_ledger().records()
     assert record.healed == "ValidationException"

@@ -1,25 +1,27 @@
-"""A marked InvokeModel body written from one dumps is byte for byte the full re-encode."""
+"""A marked InvokeModel body is the caller's text with only the hook's additions written."""
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
 
 from bedrock_cache_hook.catalog import resolve
-from bedrock_cache_hook.request.dialects import anthropic, splice
+from bedrock_cache_hook.request.dialects import anthropic, betas
 from bedrock_cache_hook.request.dialects.body import STYLES, encode, read_body
+from bedrock_cache_hook.request.dialects.splice import splice
 from bedrock_cache_hook.request.planner import PlannedMarker
 
 SPEC = resolve("us.anthropic.claude-sonnet-4-5-20250929-v1:0").spec
 
 
-def _body(content: Any = None) -> dict[str, Any]:
+def _body(content: Any = None, system: Any = None) -> dict[str, Any]:
     return {
         "anthropic_version": "bedrock-2023-05-31",
         "max_tokens": 10,
-        "system": [{"type": "text", "text": "system é " * 50}],
+        "system": system or [{"type": "text", "text": "system é " * 50}],
         "messages": [
             {"role": "user", "content": [{"type": "text", "text": "first"}]},
             {"role": "assistant", "content": [{"type": "text", "text": "reply"}]},
@@ -29,39 +31,77 @@ def _body(content: Any = None) -> dict[str, Any]:
     }
 
 
-def _marked(text: str) -> tuple[bytes | None, bytes]:
+def _marked(text: str, beta: list[str] | None = None) -> tuple[str | None, dict[str, Any]]:
     read = read_body(text)
-    assert read.data is not None
-    prefix, _ = anthropic.parse(read.data, SPEC, {})
-    template = splice.settle(read, splice.open_paths(read.data, prefix))
+    assert read.data is not None and read.spans is not None
+    prefix, _ = anthropic.parse(read.data, SPEC, None, read.spans)
     markers = [
-        PlannedMarker(after=i, ttl=None, reason="tail") for i in (0, 1, len(prefix.blocks) - 1)
+        PlannedMarker(after=i, ttl=ttl, reason="tail")
+        for i, ttl in ((0, "1h"), (1, None), (len(prefix.blocks) - 1, None))
     ]
     marked = anthropic.apply(read.data, prefix, markers)
-    marked = {**marked, "anthropic_beta": ["b"]}
-    out = splice.splice(template, read.data, marked) if template is not None else None
-    return (out.encode() if out is not None else None), encode(marked, read.style)
+    if beta is not None:
+        marked = {**marked, betas.BETA_KEY: [*marked.get(betas.BETA_KEY, []), *beta]}
+    return splice(read.spans, read.data, marked), marked
 
 
 @pytest.mark.parametrize("style", list(STYLES))
 @pytest.mark.parametrize("content", [None, "a whole string content"])
-def test_spliced_body_is_the_full_encode(style: str, content: Any) -> None:
-    spliced, full = _marked(json.dumps(_body(content), **STYLES[style]))
-    assert spliced == full
+@pytest.mark.parametrize("system", [None, "a whole string system"])
+@pytest.mark.parametrize("sent", [None, [], ["sent-beta"]])
+def test_a_body_written_in_a_style_is_the_full_encode(
+    style: str, content: Any, system: Any, sent: list[str] | None
+) -> None:
+    body = _body(content, system)
+    if sent is not None:
+        body[betas.BETA_KEY] = sent
+    spliced, marked = _marked(json.dumps(body, **STYLES[style]), ["added-beta"])
+    assert spliced is not None
+    assert spliced.encode() == encode(marked, style)
 
 
-def test_a_body_holding_the_placeholder_falls_back() -> None:
-    text = json.dumps(_body([{"type": "text", "text": splice._MARK + "3"}]))
-    spliced, full = _marked(text)
-    assert spliced is None or spliced == full
+def test_any_other_layout_keeps_every_byte_but_the_additions() -> None:
+    body = _body()
+    body["tools"][0]["input_schema"] = {"type": "object", "default": "1E5"}
+    text = json.dumps(body, indent=2).replace('"1E5"', "1E5")  # a number json writes as 100000.0
+    spliced, marked = _marked(text)
+    assert spliced is not None
+    parsed = json.loads(spliced)
+    assert parsed == marked
+    # taking the inserted members out gives the caller's text back, byte for byte
+    restored, count = re.subn(r',\n *"cache_control": \{[^}]*\}', "", spliced)
+    assert count == 3
+    assert restored == text
+    assert "1E5" in spliced
 
 
-def test_a_body_no_style_writes_back_is_settled_plainly() -> None:
-    read = read_body(json.dumps(_body(), indent=2))
-    assert read.data is not None
-    prefix, _ = anthropic.parse(read.data, SPEC, {})
-    assert splice.settle(read, splice.open_paths(read.data, prefix)) is None
-    assert read.rewritable and read.style == "compact"
-    dup = read_body('{"messages": [], "messages": []}')
-    assert dup.data is not None
-    assert splice.settle(dup, []) is None and not dup.rewritable
+def test_a_marked_block_is_kept_as_written_around_the_marker() -> None:
+    """A repeated key, escapes, spacing: the block keeps the caller's bytes; the marker is
+    inserted before its closing brace, separated as the caller separates members."""
+    text = json.dumps(_body()).replace(
+        '{"type": "text", "text": "last"}', '{"type": "text", "text": "x",  "text": "l\\u0061st" }'
+    )
+    spliced, _ = _marked(text)
+    assert spliced is not None
+    assert '"text": "l\\u0061st", "cache_control": {"type": "ephemeral"} }' in spliced
+    assert re.sub(r', "cache_control": \{[^}]*\}', "", spliced) == text
+    # a marker the caller sent is replaced in place (its TTL), nothing else written
+    sent = json.dumps(
+        _body(
+            [{"type": "text", "text": "last", "cache_control": {"type": "ephemeral", "ttl": "5m"}}]
+        )
+    )
+    spliced, marked = _marked(sent)
+    assert spliced is not None and json.loads(spliced) == marked
+
+
+def test_a_change_outside_the_elements_is_not_spliced() -> None:
+    read = read_body(json.dumps(_body()))
+    assert read.data is not None and read.spans is not None
+    other = {**read.data, "messages": [*read.data["messages"], {"role": "user", "content": "x"}]}
+    assert splice(read.spans, read.data, other) is None
+    role = dict(read.data["messages"][0], role="assistant")
+    assert (
+        splice(read.spans, read.data, {**read.data, "messages": [role, *read.data["messages"][1:]]})
+        is None
+    )

@@ -31,10 +31,12 @@ from ..prefix import (
     location,
 )
 from ..shape import identity, structured, structured_fresh
-from ..tokens import document_tokens, image_tokens, json_tokens, text_tokens
 from . import betas
+from .anthropic_tokens import block_tokens
 from .anthropic_write import apply, control, marker_ttl, with_markers
-from .body import canonical, decode_base64, salt_of
+from .body import canonical, salt_of
+from .seen import Seen, read_list
+from .spans import Spans
 
 __all__ = ["apply", "control", "findings", "parse", "with_markers"]
 
@@ -42,8 +44,6 @@ MARKER_KEY = "cache_control"
 _THINKING = frozenset(("thinking", "redacted_thinking"))
 #: body keys whose change invalidates the messages cache without changing any block
 _SALT_KEYS = ("tool_choice", "thinking")
-#: base64 characters decoded to read an image's size from its header
-_IMAGE_HEAD = 8192
 
 
 def _list(value: Any) -> list[Any]:
@@ -64,42 +64,6 @@ def _text_of(element: Any) -> str:
     return text if isinstance(text, str) else ""
 
 
-def _tokens(kind: str, block: Mapping[str, Any], json_length: int) -> int:
-    if kind == "text" and isinstance(block.get("text"), str):
-        return text_tokens(block["text"])
-    if kind == "thinking" and isinstance(block.get("thinking"), str):
-        return text_tokens(block["thinking"])
-    source = block.get("source")
-    source = source if isinstance(source, Mapping) else {}
-    if kind == "image":
-        if source.get("type") == "base64":
-            return image_tokens(decode_base64(source.get("data"), _IMAGE_HEAD))
-        return image_tokens(None)
-    if kind == "document":
-        if source.get("type") == "text" and isinstance(source.get("data"), str):
-            return text_tokens(source["data"])
-        if source.get("type") == "base64":
-            pdf = source.get("media_type") == "application/pdf"
-            return document_tokens(decode_base64(source.get("data")), "pdf" if pdf else None)
-    if kind == "tool_result":
-        content = block.get("content")
-        if isinstance(content, str):
-            return text_tokens(content)
-        if isinstance(content, list):
-            total = 1
-            for item in content:
-                if not isinstance(item, Mapping):
-                    continue
-                kind = str(item.get("type"))
-                text = item.get("text")
-                if kind == "text" and isinstance(text, str):  # no walk: its length is enough
-                    total += text_tokens(text)
-                else:
-                    total += _tokens(kind, item, structured(item, False, canonical)[1])
-            return total
-    return json_tokens(json_length)
-
-
 def _problems(control: Any, kind: str, empty_text: bool) -> tuple[str, ...]:
     problems: list[str] = []
     if not isinstance(control, Mapping) or "type" not in control:
@@ -116,9 +80,10 @@ def _problems(control: Any, kind: str, empty_text: bool) -> tuple[str, ...]:
 class _Reader:
     """One pass over a body, building blocks and markers in processing order."""
 
-    def __init__(self, spec: ModelSpec | None, cache: dict[int, Block] | None) -> None:
+    def __init__(self, spec: ModelSpec | None, spans: Spans | None) -> None:
         self.spec = spec
-        self.cache = cache
+        self.spans = spans
+        self.seen = Seen(spans, spec.sections if spec is not None else None) if spans else None
         self.blocks: list[Block] = []
         self.markers: list[Marker] = []
         self.locations: list[str] = []
@@ -167,7 +132,7 @@ class _Reader:
             section,
             path,
             kind,
-            _tokens(kind, block, length),
+            block_tokens(kind, block, length),
             content_digest,
             markable,
             dynamic,
@@ -184,7 +149,6 @@ class _Reader:
         salt: bytes = b"",
         whole: bool = False,
     ) -> None:
-        # (no per-call ``cache``: a marked Anthropic body is derived, never read twice)
         block = self._block(section, path, element, role, salt=salt, whole=whole)
         self.blocks.append(block)
         control = _control(element)
@@ -200,6 +164,41 @@ class _Reader:
                     self._marker(
                         section, path, nested, _problems(nested, "", False), f"{where}.content[{k}]"
                     )
+
+    def element(self, section: Section, i: int, element: Any, *, whole: bool = False) -> bool:
+        """A tool or system element: reused by its text, or read; False if it has a marker."""
+        where = (section,) if whole else (section, i)
+        found = self.seen.element(where, self.seen.spans.leaf(where), b"") if self.seen else None
+        if self.reused(found):
+            return True
+        start, markers = len(self.blocks), len(self.markers)
+        self.add(section, (i,), element, whole=whole)
+        return self.kept(found, start, markers)
+
+    def message(self, m: int, message: Mapping[str, Any], salt: bytes, span: Any) -> bool:
+        """A message: reused by its text, or read; False if it has a marker."""
+        found = self.seen.element(("messages", m), span, salt) if self.seen else None
+        if self.reused(found):
+            return True
+        start, markers = len(self.blocks), len(self.markers)
+        role = message.get("role") if isinstance(message.get("role"), str) else None
+        content = message.get("content")
+        whole = isinstance(content, str)
+        for c, element in enumerate([content] if whole else _list(content)):
+            self.add("messages", (m, c), element, role, salt=salt, whole=whole)
+            salt = b""
+        return self.kept(found, start, markers)
+
+    def reused(self, found: Any) -> bool:
+        return self.seen is not None and self.seen.reuse(found, self.blocks)
+
+    def kept(self, found: Any, start: int, markers: int) -> bool:
+        """Keep what was read since ``start`` by its text; False when it added a marker."""
+        if len(self.markers) != markers:
+            return False
+        if self.seen is not None:
+            self.seen.keep(found, self.blocks[start:])
+        return True
 
     def _marker(
         self,
@@ -220,28 +219,39 @@ def message_salt(body: Mapping[str, Any]) -> bytes:
 
 
 def parse(
-    body: Mapping[str, Any], spec: ModelSpec | None, cache: dict[int, Block] | None = None
+    body: Mapping[str, Any],
+    spec: ModelSpec | None,
+    cache: dict[int, Block] | None = None,
+    spans: Spans | None = None,
 ) -> tuple[Prefix, list[str]]:
-    """The body's prefix and the wire location of each of its markers."""
-    reader = _Reader(spec, cache)
-    for i, tool in enumerate(_list(body.get("tools"))):
-        reader.add("tools", (i,), tool)
+    """The body's prefix and the wire location of each of its markers. ``spans``: where each
+    element sits in the caller's text (what was read before from the same text is reused);
+    ``cache`` is unused (a marked Anthropic body is derived, never read twice)."""
+    reader = _Reader(spec, spans)
+    seen, blocks = reader.seen, reader.blocks
+
+    def tool(i: int, item: Any, _: int) -> bool:
+        return reader.element("tools", i, item)
+
+    def system_block(i: int, item: Any, _: int) -> bool:
+        return reader.element("system", i, item)
+
+    read_list(seen, "tools", _list(body.get("tools")), blocks=blocks, read=tool)
     system = body.get("system")
     if isinstance(system, str):
-        reader.add("system", (0,), system, whole=True)
-    for i, block in enumerate(_list(system)):
-        reader.add("system", (i,), block)
+        reader.element("system", 0, system, whole=True)
+    read_list(seen, "system", _list(system), blocks=blocks, read=system_block)
     salt = message_salt(body)
-    first = True
-    for m, message in enumerate(_list(body.get("messages"))):
-        if not isinstance(message, Mapping):
-            continue
-        role = message.get("role") if isinstance(message.get("role"), str) else None
-        content = message.get("content")
-        whole = isinstance(content, str)
-        for c, element in enumerate([content] if whole else _list(content)):
-            reader.add("messages", (m, c), element, role, salt=salt if first else b"", whole=whole)
-            first = False
+    messages = _list(body.get("messages"))
+    placed = spans.messages if spans is not None and len(spans.messages) == len(messages) else []
+
+    def message(m: int, item: Any, base: int) -> bool:
+        if not isinstance(item, Mapping):
+            return True
+        first = salt if len(reader.blocks) == base else b""  # the salt goes on the first block
+        return reader.message(m, item, first, placed[m] if placed else None)
+
+    read_list(seen, "messages", messages, salt=salt, blocks=blocks, read=message)
     return build(reader.blocks, reader.markers, spec), reader.locations
 
 

@@ -25,6 +25,7 @@ from typing import Any
 
 from ..prefix import digest
 from .deep import deep_canonical
+from .spans import Spans, scan
 
 __all__ = [
     "BodyRead",
@@ -52,15 +53,17 @@ class BodyRead:
     read for the audit only and sent untouched (``body-not-rewritable``).
     """
 
-    __slots__ = ("_rewritable", "data", "pending", "problem", "style")
+    __slots__ = ("_rewritable", "data", "pending", "problem", "spans", "style")
 
     def __init__(
         self,
         data: dict[str, Any] | None,
         problem: str | None,
         rewritable: bool = False,
+        *,
         style: str = "compact",
         pending: str | None = None,
+        spans: Spans | None = None,
     ) -> None:
         self.data = data
         self.problem = problem
@@ -70,6 +73,8 @@ class BodyRead:
         #: the caller's text, while whether ``data`` gives it back is not yet settled (a
         #: caller that marks the body settles it with the one dumps it needs anyway)
         self.pending = pending
+        #: where each element sits in the caller's text (read by one scan per element)
+        self.spans = spans
 
     @property
     def rewritable(self) -> bool:
@@ -212,6 +217,9 @@ def read_body(body: Any) -> BodyRead:
     elif not isinstance(body, str):
         faithful.ok = False  # a file-like object returning text: left to botocore
     if faithful.ok and isinstance(text, str):
+        scanned = scan(text)
+        if scanned is not None:
+            return BodyRead(scanned[0], None, pending=text, spans=scanned[1])
         try:
             fast = json.loads(text)
         except (ValueError, RecursionError):

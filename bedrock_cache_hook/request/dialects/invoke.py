@@ -19,7 +19,7 @@ from ..planner import PlannedMarker
 from ..prefix import Block, Prefix
 from . import anthropic, betas, nova
 from .body import NOT_JSON, UNREADABLE, encode, read_body
-from .splice import Template, open_paths, settle, splice
+from .splice import splice
 
 __all__ = ["InvokeRequest", "count_markers"]
 
@@ -77,13 +77,18 @@ class InvokeRequest:
         self.data: dict[str, Any] | None = read.data
         self.dialect = choose(read.data, spec) if read.data is not None else None
         self.changed = False
-        self.prefix: Prefix | None = None
-        self.template: Template | None = None
+        #: the marked body could not be written after all: it went out as the caller's
+        self.unwritten = False
 
     @property
     def rewritable(self) -> bool:
-        """Settled on first use: by :meth:`injectable` with the blocks a marker may land on
-        left open (one dumps proves the body and, marked, writes it), else plainly."""
+        """Whether markers can be written: into the caller's text where the scan placed each
+        block (Anthropic; every other byte kept), else by re-encoding a body that re-encodes
+        to the caller's text (settled on first use)."""
+        if self.unwritten:
+            return False
+        if self.dialect is ANTHROPIC and self.read.spans is not None:
+            return True
         return self.read.rewritable
 
     @property
@@ -92,21 +97,17 @@ class InvokeRequest:
 
     @property
     def injectable(self) -> bool:
-        if self.dialect is None:
-            return False
-        if self.read.pending is not None and self.dialect is ANTHROPIC and self.prefix is not None:
-            self.template = settle(self.read, open_paths(self.read.data or {}, self.prefix))
-        return self.rewritable
+        return self.dialect is not None and self.rewritable
 
     def parse(
         self, spec: ModelSpec | None, cache: dict[int, Block] | None = None
     ) -> tuple[Prefix, list[str]]:
         if self.dialect is None or self.data is None:
             return _EMPTY, []
-        prefix, locations = self.dialect.parse(self.data, spec, cache)
-        if self.prefix is None:
-            self.prefix = prefix
-        return prefix, locations
+        if self.dialect is ANTHROPIC:
+            spans = self.read.spans if self.data is self.read.data else None
+            return anthropic.parse(self.data, spec, cache, spans)
+        return self.dialect.parse(self.data, spec, cache)
 
     def applied(
         self,
@@ -156,19 +157,22 @@ class InvokeRequest:
             out.extend(anthropic.findings(self.data, spec, prefix))
         return out
 
-    def commit(self, params: dict[str, Any]) -> None:
-        """Write the changed body into the (fresh, top-level) params dict."""
-        if self.changed and self.rewritable and self.data is not None:
-            original = self.read.data
-            text = None
-            if self.template is not None and original is not None:
-                text = splice(self.template, original, self.data)
-            try:
-                params["body"] = text.encode("utf-8") if text is not None else None
-            except UnicodeEncodeError:  # a lone surrogate: encode() keeps its escape
-                params["body"] = None
-            if params["body"] is None:
-                params["body"] = encode(self.data, self.read.style)
+    def commit(self, params: dict[str, Any]) -> bool:
+        """Write the changed body into the (fresh, top-level) params dict; False when it
+        cannot be written (then the caller's body goes out and the call is not marked)."""
+        if not self.changed or self.data is None:
+            return True
+        original, spans = self.read.data, self.read.spans
+        if self.dialect is ANTHROPIC and spans is not None and original is not None:
+            text = splice(spans, original, self.data)
+            if text is not None:  # the caller's text with ours added: it was UTF-8 already
+                params["body"] = text.encode("utf-8")
+                return True
+        if self.read.rewritable:
+            params["body"] = encode(self.data, self.read.style)
+            return True
+        self.unwritten = True
+        return False
 
 
 def count_markers(params: Mapping[str, Any]) -> int:

@@ -1,86 +1,51 @@
-"""One ``json.dumps`` per marked InvokeModel body instead of two.
+"""Writing markers into the caller's body text: only what the hook adds is written.
 
-A body may be re-written only when re-serializing it gives the caller's text back (a
-:data:`~.body.STYLES` layout); proving that takes a dumps of the whole body, and writing the
-marked body took a second one. Here the proof is a dumps of the body with a few nodes left
-open (placeholders: the blocks a marker can land on): the caller's text is those pieces with
-each open node's own serialization in between. The marked body is the same pieces with the
-marked nodes' new serialization: nothing else changed (copy-on-write shares every other
-object). JSON serialization is compositional, so both are exact; a placeholder that occurs
-more than once (the caller's text holds it) or a change outside the open nodes falls back
-to the full dumps.
+Every other byte goes out as the caller wrote it: a marked block gets its ``cache_control``
+member inserted before its closing brace (or its value replaced), a string made a one-block
+list keeps the string's own text, ``anthropic_beta`` gets its new items appended; each
+with the separators the caller used there. Nothing else has to re-serialize as the caller
+wrote it, so nothing else is proven to (which took a dumps of the whole body). A change of
+any other kind gives None: then the whole body is re-encoded, when that is faithful.
 """
 
 from __future__ import annotations
 
 import json
-import secrets
-from collections.abc import Sequence
+from itertools import compress, count
+from operator import is_not
 from typing import Any
 
-from ..prefix import Prefix
-from .body import STYLES, BodyRead, _faithful
+from .body import STYLES
+from .spans import SPACE as _SPACE
+from .spans import Gaps, Path, Spans, members, skip
 
-__all__ = ["Template", "open_paths", "settle", "splice"]
-
-Path = tuple[str | int, ...]
-_MARK = "\x00bedrock-cache-hook-" + secrets.token_hex(8) + "-"
+__all__ = ["splice"]
 
 
-class Template:
-    """The body serialized once, cut at its open nodes."""
-
-    __slots__ = ("nodes", "options", "pieces", "rendered")
-
-    def __init__(
-        self, pieces: list[str], nodes: list[Path], rendered: list[str], style: str
-    ) -> None:
-        self.pieces = pieces  # len(nodes) + 1 pieces of text around the open nodes
-        self.nodes = nodes  # the open nodes, in text order
-        self.rendered = rendered  # each open node's serialization in the caller's body
-        self.options = STYLES[style]
+def _is_leaf(path: Path, spans: Spans, value: Any) -> bool:
+    """Whether ``path`` is an element the splice re-writes whole (see :meth:`Spans.leaf`)."""
+    if path[0] == "messages" and len(path) >= 3:
+        return len(path) == 4 or (path[2] == "content" and type(value) is not list)
+    return spans.leaf(path) is not None
 
 
-def _opened(value: Any, paths: Sequence[Path], depth: int, names: dict[Path, str]) -> Any:
-    """A copy of ``value`` down to each path, the node at each path a placeholder."""
-    here = [p for p in paths if len(p) > depth]
-    if not here:
-        return names[paths[0]]
-    out: Any = dict(value) if type(value) is dict else list(value)
-    for step in dict.fromkeys(p[depth] for p in here):
-        below = [p for p in here if p[depth] == step]
-        out[step] = _opened(value[step], below, depth + 1, names)
-    return out
-
-
-def _template(data: dict[str, Any], text: str, paths: list[Path], style: str) -> Template | None:
-    options = STYLES[style]
-    names = {path: f"{_MARK}{i}" for i, path in enumerate(paths)}
-    try:
-        whole = json.dumps(_opened(data, paths, 0, names) if paths else data, **options)
-        head = json.dumps(_MARK, **options)[:-1]  # every placeholder starts so, quote included
-        # exactly one occurrence per placeholder: the caller's text holds none of them
-        if whole.count(head) != len(paths):
-            return None
-        found, at = [], whole.find(head)
-        while at >= 0:
-            close = whole.index('"', at + len(head))
-            found.append((at, close + 1, paths[int(whole[at + len(head) : close])]))
-            at = whole.find(head, close)
-        nodes = [path for _, _, path in found]
-        rendered = [json.dumps(_node(data, path), **options) for path in nodes]
-    except (ValueError, RecursionError, KeyError, IndexError, TypeError):
-        return None
-    if len(set(nodes)) != len(paths):
-        return None
-    pieces, start = [], 0
-    for at, end, _ in found:
-        pieces.append(whole[start:at])
-        start = end
-    pieces.append(whole[start:])
-    if _joined(pieces, rendered) != text:
-        return None
-    return Template(pieces, nodes, rendered, style)
+def _changes(original: Any, marked: Any, path: Path, spans: Spans, out: list[Path]) -> bool:
+    """Collect the leaves that changed; False when anything else did."""
+    if marked is original:
+        return True
+    if path and _is_leaf(path, spans, original):
+        out.append(path)
+        return True
+    if type(original) is dict and type(marked) is dict:
+        if list(marked)[: len(original)] != list(original):
+            return False
+        if path and len(marked) != len(original):
+            return False  # keys may be appended at the top level only
+        return all(_changes(original[k], marked[k], (*path, k), spans, out) for k in original)
+    if type(original) is list and type(marked) is list and len(original) == len(marked):
+        differ = compress(count(), map(is_not, original, marked))  # at C speed: few differ
+        return all(_changes(original[i], marked[i], (*path, i), spans, out) for i in differ)
+    return False
 
 
 def _node(data: Any, path: Path) -> Any:
@@ -89,96 +54,119 @@ def _node(data: Any, path: Path) -> Any:
     return data
 
 
-def _joined(pieces: list[str], rendered: list[str]) -> str:
-    out = [pieces[0]]
-    for value, piece in zip(rendered, pieces[1:], strict=True):
-        out.append(value)
-        out.append(piece)
-    return "".join(out)
+#: one encoder per layout, made once (``json.dumps`` with options makes one per call)
+_ENCODERS = {
+    spaced: json.JSONEncoder(**STYLES["default" if spaced else "compact"]).encode
+    for spaced in (True, False)
+}
 
 
-#: message ends left open, counted from the last (where the planner marks a conversation)
-_LAST_ENDS = 6
+class _Writer:
+    """Writes new values in the caller's layout: its separators, compact or spaced."""
+
+    def __init__(self, top: Gaps) -> None:
+        spaced = top.colon.endswith(" ")
+        self.colon = top.colon
+        self.comma = top.comma if top.comma is not None else (", " if spaced else ",")
+        self.item = ", " if spaced else ","  # inside a new object: on one line
+        self.dumps = _ENCODERS[spaced]
+
+    def member(self, key: str, value: Any) -> str:
+        return f"{self.dumps(key)}{self.colon}{self.dumps(value)}"
 
 
-def open_paths(data: dict[str, Any], prefix: Prefix) -> list[Path]:
-    """Where markers may land in an Anthropic body: the ends of tools and system, the first
-    message's blocks and the last message ends; and ``anthropic_beta``, which they extend."""
-    last, ends = prefix.last, prefix.ends
-    head = range(ends[0] + 1) if ends else range(0)
-    first = [i for i in head if prefix.blocks[i].section == "messages"]
-    picked = {last.get("tools", -1), last.get("system", -1), *first[:8], *ends[-_LAST_ENDS:]}
-    paths: list[Path] = [("anthropic_beta",)] if "anthropic_beta" in data else []
-    for index in sorted(i for i in picked if i >= 0):
-        block = prefix.blocks[index]
-        if block.section == "messages":
-            m, c = block.path
-            whole = isinstance(data["messages"][m].get("content"), str)
-            paths.append(("messages", m, "content") if whole else ("messages", m, "content", c))
-        elif block.section == "system" and isinstance(data.get("system"), str):
-            paths.append(("system",))
-        else:
-            paths.append((block.section, block.path[0]))
-    return list(dict.fromkeys(paths))
-
-
-def settle(read: BodyRead, paths: list[Path]) -> Template | None:
-    """Settle whether ``read`` may be re-written (as :attr:`BodyRead.rewritable` would), with
-    ``paths`` left open; the template when a style writes the body back."""
-    text = read.pending
-    if text is None or read.data is None:
-        return None
-    read.pending = None
-    for style in STYLES:
-        template = _template(read.data, text, paths, style)
-        if template is not None:
-            read.rewritable, read.style = True, style
-            return template
-    read.rewritable = _faithful(text)
+def _edit(text: str, span: tuple[int, int], old: Any, new: Any, write: _Writer) -> str | None:
+    """The new text of one changed element, as little of it re-written as can be."""
+    start, end = span
+    if type(old) is str and type(new) is list and len(new) == 1 and type(new[0]) is dict:
+        block = new[0]  # a string made its one-block list: the string's own text kept
+        if list(block)[:2] == ["type", "text"] and block["text"] is old:
+            rest = [write.member(k, v) for k, v in block.items() if k not in ("type", "text")]
+            head = f"{write.member('type', block['type'])}{write.item}{write.dumps('text')}"
+            tail = "".join(f"{write.item}{member}" for member in rest)
+            return f"[{{{head}{write.colon}{text[start:end]}{tail}}}]"
+    if type(old) is dict and type(new) is dict and list(new)[: len(old)] == list(old):
+        if all(new[k] is v for k, v in old.items()):  # members appended: no value changed
+            return _appended(text, span, old, new, write)
+        gaps = members(text, start)
+        if gaps is not None and gaps.values.keys() == old.keys():
+            return _edit_members(text, span, old, new, gaps)
+    if type(old) is list and type(new) is list and new[: len(old)] == old:
+        items = [write.dumps(item) for item in new[len(old) :]]
+        if not old:
+            return f"[{write.item.join(items)}]"
+        close = text.rindex("]", start, end)  # appended items: before the closing bracket
+        last = len(text[start:close].rstrip()) + start
+        added = "".join(f"{write.item}{item}" for item in items)
+        return f"{text[start:last]}{added}{text[last:end]}"
     return None
 
 
-def splice(template: Template, original: dict[str, Any], marked: dict[str, Any]) -> str | None:
-    """The marked body's text from the template; None when it changed elsewhere too."""
-    changed: dict[Path, Any] = {}
-    if not _diff(original, marked, (), set(template.nodes), changed):
-        return None
-    options = template.options
-    rendered = [
-        json.dumps(changed[path], **options) if path in changed else value
-        for path, value in zip(template.nodes, template.rendered, strict=True)
-    ]
-    pieces = template.pieces
-    added = [key for key in marked if key not in original]
-    if added and not original:
-        return None
-    if added:  # top-level keys appended (anthropic_beta): before the closing brace
-        item, colon = options.get("separators", (", ", ": "))
-        tail = "".join(
-            f"{item}{json.dumps(key, **options)}{colon}{json.dumps(marked[key], **options)}"
-            for key in added
-        )
-        pieces = [*pieces[:-1], pieces[-1][:-1] + tail + "}"]
-    return _joined(pieces, rendered)
+def _appended(
+    text: str, span: tuple[int, int], old: dict[str, Any], new: dict[str, Any], write: _Writer
+) -> str:
+    """An object with members appended: inserted before its closing brace, separated as
+    its own members are (the whitespace its first member is indented by), the rest kept."""
+    start, end = span
+    last = end - 1  # the closing brace; then back over the whitespace before it
+    while text[last - 1] in _SPACE:
+        last -= 1
+    indent = text[start + 1 : skip(text, start + 1)]
+    comma = f",{indent}" if indent else write.item
+    added = [write.member(k, new[k]) for k in list(new)[len(old) :]]
+    inserted = "".join(f"{comma}{member}" for member in added) if old else comma.join(added)
+    return f"{text[start:last]}{inserted}{text[last:end]}"
 
 
-def _diff(
-    original: Any, marked: Any, path: Path, nodes: set[Path], changed: dict[Path, Any]
-) -> bool:
-    """Collect the open nodes that changed; False when anything else did."""
-    if marked is original:
-        return True
-    if path in nodes:
-        changed[path] = marked
-        return True
-    if type(original) is dict and type(marked) is dict:
-        keys = list(marked)
-        if keys[: len(original)] != list(original) or (path and len(keys) != len(original)):
-            return False  # keys may only be appended, and only at the top level
-        return all(_diff(original[k], marked[k], (*path, k), nodes, changed) for k in original)
-    if type(original) is list and type(marked) is list and len(original) == len(marked):
-        for i, (a, b) in enumerate(zip(original, marked, strict=True)):
-            if a is not b and not _diff(a, b, (*path, i), nodes, changed):
-                return False
-        return True
-    return False
+def _edit_members(
+    text: str, span: tuple[int, int], old: dict[str, Any], new: dict[str, Any], gaps: Gaps
+) -> str:
+    """A changed object: changed values replaced in place, new members appended."""
+    write = _Writer(gaps)
+    edits: list[tuple[int, int, str]] = []
+    for key, value in old.items():
+        if new[key] is not value:
+            at, stop = gaps.values[key]
+            edits.append((at, stop, write.dumps(new[key])))
+    added = "".join(f"{write.comma}{write.member(k, new[k])}" for k in list(new)[len(old) :])
+    if added:
+        edits.append((gaps.end, gaps.end, added))
+    return _joined(text, *span, edits)
+
+
+def _joined(text: str, start: int, end: int, edits: list[tuple[int, int, str]]) -> str:
+    """``text[start:end]`` with each ``(at, stop, new)`` edit made (edits do not overlap)."""
+    pieces, at = [], start
+    for begin, stop, new in sorted(edits):
+        pieces.append(text[at:begin])
+        pieces.append(new)
+        at = stop
+    pieces.append(text[at:end])
+    return "".join(pieces)
+
+
+def splice(spans: Spans, original: dict[str, Any], marked: dict[str, Any]) -> str | None:
+    """The caller's text with the changed elements re-written and the added top-level keys
+    appended; None when anything else changed or an element cannot be re-written so."""
+    changed: list[Path] = []
+    if not _changes(original, marked, (), spans, changed):
+        return None
+    text = spans.text
+    write = _Writer(spans.top)
+    edits: list[tuple[int, int, str]] = []
+    try:
+        for path in changed:
+            span = spans.leaf(path)
+            if span is None:
+                return None
+            new = _edit(text, span, _node(original, path), _node(marked, path), write)
+            if new is None:
+                return None
+            edits.append((*span, new))
+        added = [key for key in marked if key not in original]
+        if added:
+            tail = "".join(f"{write.comma}{write.member(k, marked[k])}" for k in added)
+            edits.append((spans.top.end, spans.top.end, tail))
+    except (ValueError, RecursionError, TypeError):
+        return None
+    return _joined(text, 0, len(text), edits)
