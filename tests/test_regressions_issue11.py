@@ -214,6 +214,25 @@ def test_duplicate_keys_are_sent_untouched_with_a_finding() -> None:
     assert b"cache_control" in sent[1].body
 
 
+def test_a_body_whose_markers_cannot_be_written_goes_out_as_the_callers(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Where neither the splice nor a faithful re-encode can write the plan (a body the
+    splice does not follow, NaN elsewhere), the caller's bytes go out and nothing is
+    claimed: no injected marker, the finding, the unmarked prefix on the record."""
+    body = json.dumps(anthropic_body())[:-1] + ', "extra": NaN}'
+    monkeypatch.setattr("bedrock_cache_hook.request.dialects.invoke.splice", lambda *a: None)
+    client, sent = _client("inject", lambda request: json_response(INVOKE_ANSWER))
+    client.invoke_model(modelId=SONNET_45, body=body.encode())
+    assert sent[0].body == body.encode()
+    (record,) = bch.get_ledger().records()
+    assert record.injected == 0 and record.markers == 0
+    assert "body-not-rewritable" in [f.code for f in record.findings]  # type: ignore[attr-defined]
+    monkeypatch.undo()  # the same body, spliced: marked, the NaN kept as the caller wrote it
+    client.invoke_model(modelId=SONNET_45, body=body.encode())
+    assert b"cache_control" in sent[1].body and sent[1].body.endswith(b', "extra": NaN}')
+
+
 # -- 5. a short body read in a with block -----------------------------------------------
 
 
