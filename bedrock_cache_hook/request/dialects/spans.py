@@ -135,20 +135,27 @@ def _members(
         if key in out:
             raise _Unexpected  # which one counts is the reader's choice, not ours
         out[key], end = visit(key, start)
-        at = skip(text, end)
         if gaps is not None:
             if len(out) == 1:
                 gaps.colon = text[after:start]
             gaps.end = end
-        following = text[at : at + 1]
-        if following == "}":
-            return out, at + 1
-        if following != ",":
-            raise _Unexpected
-        after_comma = skip(text, at + 1)
+        closed, at = _next(text, end, "}")
+        if closed:
+            return out, at
         if gaps is not None and gaps.comma is None:
-            gaps.comma = text[end:after_comma]
-        at = after_comma
+            gaps.comma = text[end:at]
+
+
+def _next(text: str, end: int, close: str) -> tuple[bool, int]:
+    """After a member or element ending at ``end``: whether its container closes there, and
+    where the next one starts (or, closed, where the container ends)."""
+    at = skip(text, end)
+    following = text[at : at + 1]
+    if following == close:
+        return True, at + 1
+    if following != ",":
+        raise _Unexpected
+    return False, skip(text, at + 1)
 
 
 def _elements(
@@ -172,13 +179,10 @@ def _elements(
         if end < 0:
             value, end = visit(len(out), at)
             out.append(value)
-        at, end = skip(text, end), -1
-        following = text[at : at + 1]
-        if following == "]":
-            return out, at + 1
-        if following != ",":
-            raise _Unexpected
-        at = skip(text, at + 1)
+        closed, at = _next(text, end, "]")
+        if closed:
+            return out, at
+        end = -1
 
 
 def _content(text: str, m: int, start: int) -> dict[Path, tuple[int, int]] | None:
@@ -198,13 +202,20 @@ def _content(text: str, m: int, start: int) -> dict[Path, tuple[int, int]] | Non
             return _elements(text, at, lambda c, s: leaf(("messages", m, "content", c), s))
         return leaf(("messages", m, "content"), at)
 
+    return found if _object(text, start, member, None) else None
+
+
+def _object(
+    text: str, start: int, visit: Callable[[str, int], tuple[Any, int]], gaps: Gaps | None
+) -> bool:
+    """Whether the text at ``start`` is an object the scan follows, visiting its members."""
     if not text.startswith("{", start):
-        return None
+        return False
     try:
-        _members(text, start, member, None)
+        _members(text, start, visit, gaps)
     except (_Unexpected, ValueError, RecursionError):
-        return None
-    return found
+        return False
+    return True
 
 
 def _top(spans: Spans) -> dict[str, Any]:
@@ -262,8 +273,6 @@ def scan(text: str) -> tuple[dict[str, Any], Spans] | None:
 def members(text: str, start: int) -> Gaps | None:
     """The separators and member spans of the object whose text starts at ``start``; None
     when it is not an object with members, or repeats a key."""
-    if not text.startswith("{", start):
-        return None
     gaps = Gaps()
 
     def value(key: str, at: int) -> tuple[Any, int]:
@@ -271,8 +280,4 @@ def members(text: str, start: int) -> Gaps | None:
         gaps.values[key] = (at, found[1])
         return found
 
-    try:
-        _members(text, start, value, gaps)
-    except (_Unexpected, ValueError, RecursionError):
-        return None
-    return gaps
+    return gaps if _object(text, start, value, gaps) else None
