@@ -35,6 +35,7 @@ from botocore.eventstream import EventStream
 from botocore.response import StreamingBody
 
 from .request.dialects import converse, invoke
+from .response import headers as header_parsers
 from .response import usage as usage_parsers
 from .response.bodies import ObservedStreamingBody, observe_async_body
 from .response.streams import ObservedEventStream
@@ -146,9 +147,9 @@ def _async_body(body: Any) -> bool:
 
 def _invoke_response(http_response: Any, parsed: dict[str, Any], report: Report) -> None:
     headers = getattr(http_response, "headers", None)
-    latency = usage_parsers.header_latency(headers)
-    from_headers = usage_parsers.from_headers(headers)
-    if from_headers is not None and usage_parsers.headers_carry_cache(headers):
+    latency = header_parsers.header_latency(headers)
+    from_headers = header_parsers.from_headers(headers)
+    if from_headers is not None and header_parsers.headers_carry_cache(headers):
         report(from_headers, True, None, latency)
         return
     fallback = from_headers or NO_USAGE

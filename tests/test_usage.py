@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from bedrock_cache_hook.response.usage import Usage, from_converse, from_headers
+from bedrock_cache_hook.response.headers import from_headers
+from bedrock_cache_hook.response.usage import Usage, from_converse
 
 
 def test_converse_usage_is_taken_as_reported() -> None:

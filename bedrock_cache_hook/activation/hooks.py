@@ -18,7 +18,7 @@ from ..errors import CacheAuditError
 from ..ledger import Ledger, classify, get_ledger
 from ..operations import OPERATIONS, _error_code
 from ..request.healing import names_caching
-from ..request.processor import RequestProcessor
+from ..request.processor import RequestOutcome, RequestProcessor
 from ..response.record import make_record
 from ..response.usage import NO_USAGE, Usage
 from ..settings.fields import Settings
@@ -89,6 +89,7 @@ class Installation:
             operation = OPERATIONS[model.name]
             raw_model_id = params.get("modelId")
             model_id = raw_model_id if isinstance(raw_model_id, str) else ""
+            outcome: RequestOutcome | None = None
             try:
                 now = settings.clock() if settings.clock is not None else time.time()
                 outcome = self.processor.process(model.name, params, model, settings, now)
@@ -101,23 +102,18 @@ class Installation:
                 # still recorded (marked: the hook could not read the request).
                 params.clear()
                 params.update(snapshot)
-                context[CONTEXT_KEY] = CallState(
-                    installation=self,
-                    operation=operation,
-                    model_id=model_id,
-                    timestamp=timestamp,
-                    started=started,
-                    outcome=unread_outcome(operation, params),
-                )
+                outcome = unread_outcome(operation, params)
                 raise
-            context[CONTEXT_KEY] = CallState(
-                installation=self,
-                operation=operation,
-                model_id=model_id,
-                timestamp=timestamp,
-                started=started,
-                outcome=outcome,
-            )
+            finally:
+                if outcome is not None:  # none for a strict mode refusal: nothing is sent
+                    context[CONTEXT_KEY] = CallState(
+                        installation=self,
+                        operation=operation,
+                        model_id=model_id,
+                        timestamp=timestamp,
+                        started=started,
+                        outcome=outcome,
+                    )
         state = self._state(context)
         if state is None or not CALL_OBSERVERS:
             return

@@ -30,7 +30,8 @@ from typing import Any
 
 from ..activation.guard import guarded
 from ..activation.hooks import Installation
-from ..response.usage import InvokeStreamUsage, from_headers, headers_carry_cache
+from ..response.headers import from_headers, headers_carry_cache
+from ..response.usage import InvokeStreamUsage
 from ._calls import Call, begin, usage_of
 
 __all__ = ["AsyncHook", "SyncHook", "hook_for"]

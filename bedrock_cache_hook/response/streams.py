@@ -10,6 +10,7 @@ nothing is buffered, ``close()`` passes through. The finish callback runs exactl
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import weakref
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -76,13 +77,11 @@ class ObservedEventStream(EventStream):  # type: ignore[misc]
                 raise
         return False
 
-    def __iter__(self) -> Iterator[Any]:
-        observing = True
+    @contextlib.contextmanager
+    def _bch_finishing(self) -> Iterator[None]:
+        """Around a whole iteration: the record for a stream cut short, broken or left."""
         try:
-            for event in self._bch_inner:
-                if observing:
-                    observing = not self._bch_observe(event)
-                yield event
+            yield
         except GeneratorExit:
             self._bch_finish(False)
             raise
@@ -92,21 +91,21 @@ class ObservedEventStream(EventStream):  # type: ignore[misc]
         # Exhausted before the observer saw the final event: the stream was cut short.
         self._bch_finish(False)
 
+    def __iter__(self) -> Iterator[Any]:
+        with self._bch_finishing():
+            observing = True
+            for event in self._bch_inner:
+                if observing:
+                    observing = not self._bch_observe(event)
+                yield event
+
     async def __aiter__(self) -> AsyncIterator[Any]:
-        observing = True
-        try:
+        with self._bch_finishing():
+            observing = True
             async for event in self._bch_inner:
                 if observing:
                     observing = not self._bch_observe(event)
                 yield event
-        except GeneratorExit:
-            self._bch_finish(False)
-            raise
-        except BaseException as exc:
-            self._bch_finish(False, exc)
-            raise
-        # Exhausted before the observer saw the final event: the stream was cut short.
-        self._bch_finish(False)
 
     def get_initial_response(self) -> Any:
         return self._bch_inner.get_initial_response()

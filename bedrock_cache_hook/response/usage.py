@@ -16,14 +16,12 @@ from typing import Any
 __all__ = [
     "InvokeStreamUsage",
     "Usage",
+    "count",
     "from_anthropic",
     "from_converse",
-    "from_headers",
     "from_invocation_metrics",
     "from_invoke_body",
     "from_nova",
-    "header_latency",
-    "headers_carry_cache",
 ]
 
 
@@ -50,7 +48,7 @@ class Usage:
 NO_USAGE = Usage()
 
 
-def _count(value: Any) -> int:
+def count(value: Any) -> int:
     """A token count from the wire; anything that is not a non-negative int counts as 0."""
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         return 0
@@ -63,24 +61,36 @@ def _ttl_split(details: Any) -> tuple[int | None, int | None]:
     by_ttl = {"5m": 0, "1h": 0}
     for item in details:
         if isinstance(item, Mapping) and item.get("ttl") in by_ttl:
-            by_ttl[item["ttl"]] += _count(item.get("inputTokens"))
+            by_ttl[item["ttl"]] += count(item.get("inputTokens"))
     return by_ttl["5m"], by_ttl["1h"]
+
+
+def _read(
+    usage: Mapping[str, Any],
+    names: tuple[str, str, str, str],
+    split: tuple[int | None, int | None],
+    source: str,
+) -> Usage:
+    """A ``Usage`` from the wire's names for (uncached input, output, cache read, cache
+    write) and the write's split by TTL."""
+    uncached, output, read, write = (count(usage.get(name)) for name in names)
+    return Usage(uncached, output, read, write, *split, source=source)
+
+
+_CONVERSE_NAMES = ("inputTokens", "outputTokens", "cacheReadInputTokens", "cacheWriteInputTokens")
+_ANTHROPIC_NAMES = (
+    "input_tokens",
+    "output_tokens",
+    "cache_read_input_tokens",
+    "cache_creation_input_tokens",
+)
 
 
 def from_converse(usage: Any, source: str = "converse") -> Usage:
     """Parse a Converse ``usage`` (or ConverseStream ``metadata.usage``) mapping."""
     if not isinstance(usage, Mapping):
         return NO_USAGE
-    write_5m, write_1h = _ttl_split(usage.get("cacheDetails"))
-    return Usage(
-        input_tokens=_count(usage.get("inputTokens")),
-        output_tokens=_count(usage.get("outputTokens")),
-        cache_read_tokens=_count(usage.get("cacheReadInputTokens")),
-        cache_write_tokens=_count(usage.get("cacheWriteInputTokens")),
-        cache_write_5m_tokens=write_5m,
-        cache_write_1h_tokens=write_1h,
-        source=source,
-    )
+    return _read(usage, _CONVERSE_NAMES, _ttl_split(usage.get("cacheDetails")), source)
 
 
 def from_anthropic(usage: Any, source: str = "body") -> Usage | None:
@@ -88,19 +98,13 @@ def from_anthropic(usage: Any, source: str = "body") -> Usage | None:
     if not isinstance(usage, Mapping) or "input_tokens" not in usage:
         return None
     creation = usage.get("cache_creation")
-    write_5m = write_1h = None
+    split: tuple[int | None, int | None] = (None, None)
     if isinstance(creation, Mapping):
-        write_5m = _count(creation.get("ephemeral_5m_input_tokens"))
-        write_1h = _count(creation.get("ephemeral_1h_input_tokens"))
-    return Usage(
-        input_tokens=_count(usage.get("input_tokens")),
-        output_tokens=_count(usage.get("output_tokens")),
-        cache_read_tokens=_count(usage.get("cache_read_input_tokens")),
-        cache_write_tokens=_count(usage.get("cache_creation_input_tokens")),
-        cache_write_5m_tokens=write_5m,
-        cache_write_1h_tokens=write_1h,
-        source=source,
-    )
+        split = (
+            count(creation.get("ephemeral_5m_input_tokens")),
+            count(creation.get("ephemeral_1h_input_tokens")),
+        )
+    return _read(usage, _ANTHROPIC_NAMES, split, source)
 
 
 def from_nova(usage: Any, source: str = "body") -> Usage | None:
@@ -108,12 +112,12 @@ def from_nova(usage: Any, source: str = "body") -> Usage | None:
     if not isinstance(usage, Mapping) or "inputTokens" not in usage:
         return None
     return Usage(
-        input_tokens=_count(usage.get("inputTokens")),
-        output_tokens=_count(usage.get("outputTokens")),
-        cache_read_tokens=_count(
+        input_tokens=count(usage.get("inputTokens")),
+        output_tokens=count(usage.get("outputTokens")),
+        cache_read_tokens=count(
             usage.get("cacheReadInputTokenCount", usage.get("cacheReadInputTokens"))
         ),
-        cache_write_tokens=_count(
+        cache_write_tokens=count(
             usage.get("cacheWriteInputTokenCount", usage.get("cacheWriteInputTokens"))
         ),
         source=source,
@@ -139,10 +143,10 @@ def from_invocation_metrics(metrics: Any) -> Usage | None:
     if not isinstance(metrics, Mapping) or "inputTokenCount" not in metrics:
         return None
     return Usage(
-        input_tokens=_count(metrics.get("inputTokenCount")),
-        output_tokens=_count(metrics.get("outputTokenCount")),
-        cache_read_tokens=_count(metrics.get("cacheReadInputTokenCount")),
-        cache_write_tokens=_count(metrics.get("cacheWriteInputTokenCount")),
+        input_tokens=count(metrics.get("inputTokenCount")),
+        output_tokens=count(metrics.get("outputTokenCount")),
+        cache_read_tokens=count(metrics.get("cacheReadInputTokenCount")),
+        cache_write_tokens=count(metrics.get("cacheWriteInputTokenCount")),
         source="stream-metrics",
     )
 
@@ -243,57 +247,3 @@ def _anthropic_fields(usage: Usage) -> dict[str, int]:
         "cache_read_input_tokens": usage.cache_read_tokens,
         "cache_creation_input_tokens": usage.cache_write_tokens,
     }
-
-
-_HEADER_PREFIX = "x-amzn-bedrock-"
-_INPUT = _HEADER_PREFIX + "input-token-count"
-_OUTPUT = _HEADER_PREFIX + "output-token-count"
-_CACHE_READ = _HEADER_PREFIX + "cache-read-input-token-count"
-_CACHE_WRITE = _HEADER_PREFIX + "cache-write-input-token-count"
-
-
-def _header_int(headers: Mapping[str, Any], name: str) -> int | None:
-    value = headers.get(name)
-    if value is None:
-        return None
-    try:
-        return _count(int(str(value).strip()))
-    except ValueError:
-        return None
-
-
-def from_headers(headers: Any) -> Usage | None:
-    """InvokeModel usage from ``X-Amzn-Bedrock-*-Token-Count`` headers; None when absent."""
-    if not isinstance(headers, Mapping):
-        return None
-    lowered = {str(k).lower(): v for k, v in headers.items()}
-    input_tokens = _header_int(lowered, _INPUT)
-    if input_tokens is None:
-        return None
-    return Usage(
-        input_tokens=input_tokens,
-        output_tokens=_header_int(lowered, _OUTPUT) or 0,
-        cache_read_tokens=_header_int(lowered, _CACHE_READ) or 0,
-        cache_write_tokens=_header_int(lowered, _CACHE_WRITE) or 0,
-        source="headers",
-    )
-
-
-_LATENCY = _HEADER_PREFIX + "invocation-latency"
-
-
-def _lowered(headers: Any) -> Mapping[str, Any]:
-    if not isinstance(headers, Mapping):
-        return {}
-    return {str(k).lower(): v for k, v in headers.items()}
-
-
-def headers_carry_cache(headers: Any) -> bool:
-    """Whether the cache token headers are present (not merely the input count)."""
-    lowered = _lowered(headers)
-    return _CACHE_READ in lowered or _CACHE_WRITE in lowered
-
-
-def header_latency(headers: Any) -> int | None:
-    """``X-Amzn-Bedrock-Invocation-Latency`` in milliseconds, when present."""
-    return _header_int(_lowered(headers), _LATENCY)

@@ -12,7 +12,7 @@ import botocore.loaders
 import botocore.model
 import botocore.parsers
 
-from bedrock_cache_hook.response import usage as hook_usage
+from bedrock_cache_hook.response import headers as hook_headers
 from bedrock_cache_hook.sim import EPOCH, LatencyModel, Simulator
 from bedrock_cache_hook.sim.engine import WireRequest
 from bedrock_cache_hook.sim.requests import MESSAGE_OVERHEAD
@@ -122,7 +122,7 @@ def test_invoke_model_anthropic_body_and_headers() -> None:
         headers = response["ResponseMetadata"]["HTTPHeaders"]
         latency = expected_latency(CLAUDE_INPUT, read, write, out)[1]
         assert headers["x-amzn-bedrock-invocation-latency"] == str(latency)
-        parsed = hook_usage.from_headers(headers)
+        parsed = hook_headers.from_headers(headers)
         assert parsed is not None
         assert (parsed.input_tokens, parsed.cache_read_tokens, parsed.cache_write_tokens) == (
             CLAUDE_INPUT,
