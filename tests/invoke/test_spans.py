@@ -191,3 +191,13 @@ def test_a_history_growing_call_after_call_reads_as_fresh() -> None:
         assert scanned[0] == body
         assert [json.loads(text[a:b]) for a, b in scanned[1].messages] == body["messages"]
         assert _blocks(body) == _fresh(body)
+
+
+def test_a_run_whose_last_element_goes_on_is_not_taken() -> None:
+    """A run ending in a number is a prefix of a longer number: the text is read afresh."""
+    long = json.dumps({"description": "d" * 100})  # runs are found by their first characters
+    first = f'{{"tools": [{long}, 12], "messages": []}}'
+    later = f'{{"tools": [{long}, 123], "messages": []}}'
+    assert scan(first) is not None
+    scanned = scan(later)
+    assert scanned is not None and scanned[0] == json.loads(later)

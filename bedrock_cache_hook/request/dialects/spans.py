@@ -232,6 +232,10 @@ def _top(spans: Spans) -> dict[str, Any]:
 
         def known(start: int) -> Run | None:
             run = RUNS.find(key, text, start)
+            # the run's last element ends where the text's does only if a separator follows
+            # (a number or a literal could go on: "1" then "12")
+            if run is not None and text[skip(text, start + len(run.text)) :][:1] not in ",]":
+                run = None
             if run is not None:
                 placed.extend((start + a, start + b) for a, b in run.spans)
                 found.append(run)
