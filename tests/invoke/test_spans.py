@@ -201,3 +201,23 @@ def test_a_run_whose_last_element_goes_on_is_not_taken() -> None:
     assert scan(first) is not None
     scanned = scan(later)
     assert scanned is not None and scanned[0] == json.loads(later)
+
+
+def test_readings_kept_on_a_run_are_bounded() -> None:
+    """A salt that changes on every call (a thinking budget) adds a reading each time: the
+    run keeps a few, not one per call."""
+    from bedrock_cache_hook.request.dialects.runs import RUNS
+
+    history = [
+        {"role": "user", "content": [{"type": "text", "text": f"bounded {i} " * 20}]}
+        for i in range(3)
+    ]
+    for budget in range(40):
+        body = {
+            "messages": history,
+            "thinking": {"type": "enabled", "budget_tokens": 1024 + budget},
+        }
+        assert _blocks(body) == _fresh(body)
+    text = json.dumps(history)[1:-1]
+    run = RUNS.find("messages", text, 0)
+    assert run is not None and 0 < len(run.read) <= 8

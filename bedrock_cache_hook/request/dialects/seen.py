@@ -26,6 +26,8 @@ __all__ = ["Seen", "read_list"]
 #: (its text, its blocks); the text is compared in full
 _ELEMENTS: SizedMemo[tuple[Any, ...], tuple[str, tuple[Block, ...]]] = SizedMemo(16_000_000)
 _KEY_TAIL = 24
+#: readings kept on one run (model sections x salt); more, and they start over
+_READINGS = 8
 
 Found = tuple[tuple[Any, ...], tuple[int, int]]
 
@@ -87,6 +89,8 @@ class Seen:
         if held is not None and held[0] >= clean:
             return
         count = through[clean - 1] if clean else 0
+        if held is None and len(run.read) >= _READINGS:
+            run.read.clear()  # a salt that changes every call (thinking budget): bounded
         run.read[at] = (clean, tuple(read[:count]), tuple(through[:clean]))
 
 
