@@ -136,19 +136,19 @@ def from_invoke_body(payload: Any) -> Usage | None:
 
 
 _METRICS_KEY = "amazon-bedrock-invocationMetrics"
+_METRICS_NAMES = (
+    "inputTokenCount",
+    "outputTokenCount",
+    "cacheReadInputTokenCount",
+    "cacheWriteInputTokenCount",
+)
 
 
 def from_invocation_metrics(metrics: Any) -> Usage | None:
     """The ``amazon-bedrock-invocationMetrics`` of a stream's last chunk."""
     if not isinstance(metrics, Mapping) or "inputTokenCount" not in metrics:
         return None
-    return Usage(
-        input_tokens=count(metrics.get("inputTokenCount")),
-        output_tokens=count(metrics.get("outputTokenCount")),
-        cache_read_tokens=count(metrics.get("cacheReadInputTokenCount")),
-        cache_write_tokens=count(metrics.get("cacheWriteInputTokenCount")),
-        source="stream-metrics",
-    )
+    return _read(metrics, _METRICS_NAMES, (None, None), "stream-metrics")
 
 
 class InvokeStreamUsage:

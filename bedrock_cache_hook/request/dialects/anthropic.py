@@ -82,7 +82,6 @@ class _Reader:
 
     def __init__(self, spec: ModelSpec | None, spans: Spans | None) -> None:
         self.spec = spec
-        self.spans = spans
         self.seen = Seen(spans, spec.sections if spec is not None else None) if spans else None
         self.blocks: list[Block] = []
         self.markers: list[Marker] = []

@@ -87,9 +87,12 @@ class InvokeRequest:
         to the caller's text (settled on first use)."""
         if self.unwritten:
             return False
-        if self.dialect is ANTHROPIC and self.read.spans is not None:
-            return True
-        return self.read.rewritable
+        return self._spliceable or self.read.rewritable
+
+    @property
+    def _spliceable(self) -> bool:
+        """Markers go into the caller's text at the spans the scan found (Anthropic)."""
+        return self.dialect is ANTHROPIC and self.read.spans is not None
 
     @property
     def readable(self) -> bool:
@@ -163,7 +166,7 @@ class InvokeRequest:
         if not self.changed or self.data is None:
             return True
         original, spans = self.read.data, self.read.spans
-        if self.dialect is ANTHROPIC and spans is not None and original is not None:
+        if self._spliceable and spans is not None and original is not None:
             text = splice(spans, original, self.data)
             if text is not None:  # the caller's text with ours added: it was UTF-8 already
                 params["body"] = text.encode("utf-8")

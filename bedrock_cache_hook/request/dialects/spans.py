@@ -85,8 +85,10 @@ class Spans:
         spans = self.elements.get(str(key), [])
         if type(index) is not int or not 0 <= index < len(spans):
             return None
+        if key != "messages":  # a tool or system element is read whole
+            return spans[index] if len(path) == 2 else None
         if len(path) == 2:
-            return spans[index] if key != "messages" else None
+            return None  # a message is never re-written whole
         if index not in self._inside:
             self._inside[index] = _content(self.text, index, spans[index][0])
         inside = self._inside[index]
@@ -100,7 +102,6 @@ def _value(text: str, at: int) -> tuple[Any, int]:
         raise _Unexpected from None
 
 
-#: JSON's whitespace
 #: JSON's whitespace
 SPACE = frozenset(" \t\n\r")
 

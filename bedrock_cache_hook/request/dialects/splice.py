@@ -95,11 +95,19 @@ def _edit(text: str, span: tuple[int, int], old: Any, new: Any, write: _Writer) 
         items = [write.dumps(item) for item in new[len(old) :]]
         if not old:
             return f"[{write.item.join(items)}]"
-        close = text.rindex("]", start, end)  # appended items: before the closing bracket
-        last = len(text[start:close].rstrip()) + start
+        last = _before_close(text, end)  # appended items: before the closing bracket
         added = "".join(f"{write.item}{item}" for item in items)
         return f"{text[start:last]}{added}{text[last:end]}"
     return None
+
+
+def _before_close(text: str, end: int) -> int:
+    """Where the last member or item of the object or array ending at ``end`` ends: back
+    from its closing brace or bracket over the whitespace before it."""
+    last = end - 1
+    while text[last - 1] in _SPACE:
+        last -= 1
+    return last
 
 
 def _appended(
@@ -108,9 +116,7 @@ def _appended(
     """An object with members appended: inserted before its closing brace, separated as
     its own members are (the whitespace its first member is indented by), the rest kept."""
     start, end = span
-    last = end - 1  # the closing brace; then back over the whitespace before it
-    while text[last - 1] in _SPACE:
-        last -= 1
+    last = _before_close(text, end)
     indent = text[start + 1 : skip(text, start + 1)]
     comma = f",{indent}" if indent else write.item
     added = [write.member(k, new[k]) for k in list(new)[len(old) :]]
