@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from .frozen import fast_init
 from .response.usage import Usage
 
 __all__ = ["HIT_SHARE", "CallRecord", "Status", "classify"]
@@ -32,6 +33,7 @@ def classify(usage: Usage, markers: int, failed: bool) -> Status:
     return "uncached"
 
 
+@fast_init
 @dataclass(frozen=True)
 class CallRecord:
     """What one Bedrock call did for caching. Counts and ids only, no text."""

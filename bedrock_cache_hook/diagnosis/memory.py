@@ -15,7 +15,10 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict, deque
 from dataclasses import dataclass, field
+from itertools import chain, repeat
+from operator import itemgetter
 
+from ..frozen import fast_init
 from ..request.prefix import FIVE_MINUTES, ONE_HOUR, TTL_SECONDS
 from .fingerprint import Fingerprint, first_difference, keyed
 
@@ -41,6 +44,7 @@ class _Mark:
     responded: bool
 
 
+@fast_init
 @dataclass(frozen=True)
 class SeenMark:
     """The longest prefix of a new request that an earlier request had marked."""
@@ -60,6 +64,7 @@ class Churn:
     index: int
 
 
+@fast_init
 @dataclass(frozen=True)
 class Ticket:
     seq: int
@@ -177,7 +182,7 @@ class DiagnosisMemory:
 
     def _previous(self, fp: Fingerprint, keys: list[bytes], now: float) -> Fingerprint | None:
         # one earlier request is often indexed under several keys: score each once
-        candidates = {seq for key in keys for seq in self._index.get(key, ())}
+        candidates = set(chain.from_iterable(map(self._index.get, keys, repeat(()))))
         best: tuple[tuple[bool, bool, bool, int, int], Fingerprint] | None = None
         # newest first: an older candidate then wins only by a strictly better score, so one
         # that cannot share more messages than the best is skipped without bisecting
@@ -220,7 +225,7 @@ class DiagnosisMemory:
         if len(workload.window) < CHURN_CALLS:
             return None
         for position, section in enumerate(("tools", "system")):
-            share = sum(item[position] for item in workload.window) / len(workload.window)
+            share = sum(map(itemgetter(position), workload.window)) / len(workload.window)
             if share >= CHURN_SHARE and section not in workload.warned and new[section]:
                 workload.warned.add(section)
                 previous = last.tools if section == "tools" else last.system

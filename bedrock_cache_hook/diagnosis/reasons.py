@@ -28,6 +28,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from ..frozen import fast_init
 from ..request.prefix import FIVE_MINUTES, TTL_SECONDS
 from .fingerprint import Fingerprint, first_difference
 from .memory import Ticket
@@ -55,6 +56,7 @@ MISS_REASONS: tuple[str, ...] = MissReason.__args__  # type: ignore[attr-defined
 _READ_SHARE = 0.9
 
 
+@fast_init
 @dataclass(frozen=True)
 class Diagnosis:
     reason: MissReason | None = None

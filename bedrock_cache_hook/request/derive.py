@@ -37,6 +37,10 @@ _Run = tuple[
 _RUNS: dict[int, _Run] = {}
 _TOKENS = attrgetter("tokens")
 _RUNS_CAP = 1_024
+#: the chain, message ends and section ends of a head (the tools and system blocks in front
+#: of a known run), by its blocks: the same tools and system come back on every call
+_HEADS: dict[tuple[Block, ...], tuple[tuple[bytes, ...], tuple[tuple[str, int], ...], int]] = {}
+_HEADS_CAP = 1_024
 
 
 def derive(blocks: tuple[Block, ...], run: RunHint | None, base: int, scale: float) -> Derived:
@@ -49,7 +53,7 @@ def derive(blocks: tuple[Block, ...], run: RunHint | None, base: int, scale: flo
         cumulative, _ = _estimates(blocks, 0, len(blocks), 0, base, scale)
         return tuple(chain), tuple(ends), lasts, tuple(cumulative)
     start, read, kept = run
-    running = _walk(blocks, 0, start, 0, chain, ends, lasts)
+    running = _head(blocks, start, chain, ends, lasts)
     cumulative, raw = _estimates(blocks, 0, start, 0, base, scale)
     context = (start, running, raw, base, scale)
     position = start
@@ -91,6 +95,30 @@ def _keep(
     )
 
 
+def _head(
+    blocks: tuple[Block, ...],
+    start: int,
+    chain: list[bytes],
+    ends: list[int],
+    lasts: dict[str, int],
+) -> int:
+    """:func:`_walk` over ``blocks[:start]``, from memory when they hold no message (so no
+    message end depends on the block after them)."""
+    if start == 0 or blocks[start - 1].section == "messages":
+        return _walk(blocks, 0, start, 0, chain, ends, lasts)
+    head = blocks[:start]
+    known = _HEADS.get(head)
+    if known is not None:
+        chain.extend(known[0])
+        lasts.update(known[1])
+        return known[2]
+    running = _walk(blocks, 0, start, 0, chain, ends, lasts)
+    if len(_HEADS) >= _HEADS_CAP:
+        _HEADS.clear()
+    _HEADS[head] = (tuple(chain), tuple(lasts.items()), running)
+    return running
+
+
 def _walk(  # noqa: PLR0917 - one loop's state
     blocks: tuple[Block, ...],
     start: int,
@@ -122,7 +150,7 @@ def _estimates(  # noqa: PLR0917 - a slice and the running state
     applied), and the raw count at the end."""
     if start >= stop:
         return [], raw
-    sums = list(accumulate([blocks[i].tokens for i in range(start, stop)], initial=raw))[1:]
+    sums = list(accumulate(map(_TOKENS, blocks[start:stop]), initial=raw))[1:]
     if scale == 1.0:
         return (sums if base == 0 else [base + r for r in sums]), sums[-1]
     return [base + math.ceil(r * scale) for r in sums], sums[-1]

@@ -10,12 +10,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from ..catalog import ModelSpec, Resolution
+from ..frozen import fast_init
 from .prefix import TTL_ORDER, Marker, Prefix, location
 from .rules import RULES, Severity
 
 __all__ = ["AuditReport", "Finding", "MarkerInfo", "Severity", "check"]
 
 
+@fast_init
 @dataclass(frozen=True)
 class Finding:
     code: str
@@ -34,6 +36,7 @@ def finding(code: str, message: str, location: str | None = None) -> Finding:
     return Finding(code, severity, message, location, fix)
 
 
+@fast_init
 @dataclass(frozen=True)
 class MarkerInfo:
     location: str

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from ..catalog import ModelSpec
+from ..frozen import fast_init
 
 __all__ = [
     "HEALABLE_CODES",
@@ -48,6 +49,7 @@ _NAMES_BETA = re.compile(r"\bbeta", re.IGNORECASE)
 _CAPACITY = 4096
 
 
+@fast_init
 @dataclass(frozen=True)
 class Added:
     """What the hook added to one request, so a rejection can be traced to it and undone."""

@@ -16,18 +16,17 @@
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict, deque
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from operator import ne
 
+from ..frozen import fast_init
+from .boundaries import Boundaries
 from .prefix import FIVE_MINUTES, ONE_HOUR
 
 __all__ = ["AnchorStats", "PrefixMemory", "TailHit"]
 
 DEFAULT_CAPACITY = 20_000
-#: a boundary followed by different content in different requests
-_DIVERGED = b""
 
 
 @dataclass
@@ -61,6 +60,7 @@ class _Tail:
         return self.marked and now - self.seen < (ONE_HOUR if self.hour else FIVE_MINUTES)
 
 
+@fast_init
 @dataclass(frozen=True)
 class TailHit:
     """An earlier request's tail found inside the current prefix."""
@@ -78,8 +78,7 @@ class PrefixMemory:
         self._capacity = capacity
         self._tails: OrderedDict[bytes, _Tail] = OrderedDict()
         self._anchors: OrderedDict[bytes, AnchorStats] = OrderedDict()
-        #: boundary hash -> the hash of what followed it, or _DIVERGED once that varied
-        self._boundaries: OrderedDict[bytes, bytes] = OrderedDict()
+        self._boundaries = Boundaries(capacity)
         self.new_anchors = 0
         self.reused_anchors = 0
         #: lone first messages seen, and how many of them a later request continued
@@ -91,8 +90,6 @@ class PrefixMemory:
             self._tails.popitem(last=False)
         while len(self._anchors) > self._capacity:
             self._anchors.popitem(last=False)
-        while len(self._boundaries) > self._capacity:
-            self._boundaries.popitem(last=False)
 
     def find_previous_tail(
         self, hashes: Iterable[tuple[int, bytes]], max_age: float, now: float
@@ -139,12 +136,7 @@ class PrefixMemory:
         a prefix shared by different requests (a request sent again, or a conversation's own
         history, does not count)."""
         with self._lock:
-            # what followed each boundary before (an unseen one counts as the same): at C speed
-            held = map(self._boundaries.get, keys, nexts)
-            differs = list(map(ne, held, nexts))
-        if True not in differs:
-            return None
-        return indices[len(differs) - 1 - differs[::-1].index(True)]
+            return self._boundaries.shared(indices, keys, nexts)
 
     def anchor(self, fingerprint: bytes | None) -> AnchorStats | None:
         if fingerprint is None:
@@ -166,21 +158,6 @@ class PrefixMemory:
         """True once many new anchors were seen and almost none came back."""
         return self.new_anchors >= 10 and self.reused_anchors * 10 < self.new_anchors
 
-    def _register_boundaries(self, keys: Sequence[bytes], nexts: Sequence[bytes]) -> None:
-        """Record what followed each boundary (_DIVERGED once that varied) and refresh them
-        all; the usual request changes few, so only those are visited one by one."""
-        table = self._boundaries
-        held = list(map(table.get, keys))
-        differs = list(map(ne, held, nexts))
-        position = -1
-        while True:
-            try:
-                position = differs.index(True, position + 1)
-            except ValueError:
-                break
-            table[keys[position]] = nexts[position] if held[position] is None else _DIVERGED
-        deque(map(table.move_to_end, keys), maxlen=0)
-
     def remember(
         self,
         *,
@@ -190,10 +167,11 @@ class PrefixMemory:
         now: float,
         hour_tail: bool = False,
         first_message: bool = False,
-        boundaries: tuple[tuple[bytes, bytes], ...] = (),
+        boundaries: tuple[list[bytes], list[bytes]] | None = None,
         outer: bytes | None = None,
     ) -> None:
-        """Record one request: its anchor use, its tail and its earlier message boundaries;
+        """Record one request: its anchor use, its tail and its earlier message boundaries
+        (``boundaries``: their chain hashes, and the chain hash after each);
         ``outer``: the tools prefix in front of a system prompt (churn detection);
         ``hour_tail``: the tail's marker asked for 1h; ``first_message``: the request is a lone
         first message (whether such messages get continued is learnt across prefixes)."""
@@ -206,8 +184,8 @@ class PrefixMemory:
                 stats.last_seen = now
                 stats.fresh_inner += anchor is not None and anchor not in self._anchors
                 self._anchors.move_to_end(outer)
-            if boundaries:
-                self._register_boundaries(*zip(*boundaries, strict=True))
+            if boundaries is not None:
+                self._boundaries.register(*boundaries)
             if anchor is not None:
                 stats = self._anchors.get(anchor)
                 if stats is None:

@@ -41,8 +41,11 @@ def outer_hash(prefix: Prefix) -> bytes | None:
 
 def boundary_hashes(prefix: Prefix) -> tuple[list[int], list[bytes], list[bytes]]:
     """:func:`boundaries`, with the chain hash at each and the one after it."""
-    shared, chain = boundaries(prefix), prefix.chain
-    return shared, [chain[i] for i in shared], [chain[i + 1] for i in shared]
+    shared, at = boundaries(prefix), prefix.chain.__getitem__
+    return shared, list(map(at, shared)), list(map(at, map(_NEXT, shared)))
+
+
+_NEXT = (1).__add__
 
 
 def observe(

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..frozen import fast_init
 from .memory import AnchorStats, TailHit
 
 __all__ = ["Observations", "Plan", "PlannedMarker", "Policy"]
 
 
+@fast_init
 @dataclass(frozen=True)
 class Policy:
     ttl: str = "5m"  # "5m" | "1h" | "auto"
@@ -17,6 +19,7 @@ class Policy:
     one_hour_ok: bool = False
 
 
+@fast_init
 @dataclass(frozen=True)
 class Observations:
     """What memory knows about this request's prefix (gathered before planning)."""
@@ -39,6 +42,8 @@ class Observations:
     first_messages: tuple[int, int] = (0, 0)
 
 
+@fast_init
+@fast_init
 @dataclass(frozen=True)
 class PlannedMarker:
     after: int  # block index in the prefix
@@ -46,6 +51,7 @@ class PlannedMarker:
     reason: str  # "tools-anchor" | "system-anchor" | "shared-prefix" | "tail" | "previous-tail"
 
 
+@fast_init
 @dataclass(frozen=True)
 class Plan:
     add: tuple[PlannedMarker, ...] = ()

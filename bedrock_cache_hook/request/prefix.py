@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import InitVar, dataclass, field
 
 from ..catalog import ModelSpec
+from ..frozen import fast_init
 from .blocks import Block, Marker, Section
 from .derive import RunHint, derive
 from .memo import SizedMemo
@@ -78,6 +79,7 @@ def digest(data: bytes) -> bytes:
     return hashlib.blake2b(data, digest_size=16, key=_KEY).digest()
 
 
+@fast_init
 @dataclass(frozen=True)
 class Prefix:
     blocks: tuple[Block, ...]

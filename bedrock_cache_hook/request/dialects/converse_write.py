@@ -3,7 +3,9 @@ where they landed, and the prefix of the marked request derived without reading 
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Mapping, Sequence
+from operator import itemgetter
 from typing import Any
 
 from ..planner import PlannedMarker
@@ -70,42 +72,55 @@ def with_markers(
     """The prefix and marker locations of the request after :func:`apply` added ``markers``,
     without reading it again: the blocks are the same; markers already there move down by
     the inserts before them, and each new one sits right after its block."""
+    blocks = prefix.blocks
     inserts: dict[tuple[Section, int], list[int]] = {}
     for planned in markers:
-        block = prefix.blocks[planned.after]
+        block = blocks[planned.after]
         inserts.setdefault(_list_key(block), []).append(block.path[-1])
     for positions in inserts.values():
-        positions.sort()
+        positions.sort()  # so the inserts before a position are counted by bisection
     placed: list[tuple[tuple[int, int], Marker, str]] = []
     for marker, where in zip(prefix.markers, locations, strict=True):
-        key = _list_key(marker)
         index = marker.path[-1]
-        shift = sum(1 for p in inserts.get(key, ()) if p < index)
-        path = (*marker.path[:-1], index + shift)
+        path = (*marker.path[:-1], index + bisect_left(inserts.get(_list_key(marker), ()), index))
         suffix = ".toolResult" if where.endswith(".toolResult") else ""
         moved = Marker(marker.section, path, marker.after, marker.ttl, marker.problems)
         placed.append(((marker.after, 1), moved, location(marker.section, path) + suffix))
+    last = len(blocks) - 1
+    shifted: list[int] = []  # blocks after a new marker in the same list move down
     for planned in markers:
-        block = prefix.blocks[planned.after]
+        block = blocks[planned.after]
+        key = _list_key(block)
         position = block.path[-1]
-        shift = sum(1 for p in inserts[_list_key(block)] if p < position)
-        path = (*block.path[:-1], position + 1 + shift)
+        path = (*block.path[:-1], position + 1 + bisect_left(inserts[key], position))
         new = Marker(block.section, path, planned.after, planned.ttl)
         placed.append(((planned.after, 0), new, location(block.section, path)))
-    placed.sort(key=lambda item: item[0])
-    blocks = list(prefix.blocks)
-    # a list's blocks are contiguous in the prefix: only those after a new marker move
-    shifted: set[int] = set()
-    for planned in markers:
-        key = _list_key(blocks[planned.after])
-        before = inserts[key]
-        i = planned.after + 1
-        while i < len(blocks) and i not in shifted and _list_key(blocks[i]) == key:
-            block = blocks[i]
-            index = block.path[-1]
-            shift = sum(1 for p in before if p < index)
-            blocks[i] = block._replace(path=(*block.path[:-1], index + shift))
-            shifted.add(i)
-            i += 1
-    remarked = prefix.remarked(tuple(marker for _, marker, _ in placed), tuple(blocks))
+        if planned.after < last and _list_key(blocks[planned.after + 1]) == key:
+            shifted.append(planned.after + 1)
+    placed.sort(key=_PLACE)
+    if shifted:
+        blocks = _shift(blocks, shifted, inserts)
+    remarked = prefix.remarked(tuple([marker for _, marker, _ in placed]), blocks)
     return remarked, [where for _, _, where in placed]
+
+
+_PLACE = itemgetter(0)
+
+
+def _shift(
+    blocks: tuple[Block, ...], starts: list[int], inserts: dict[tuple[Section, int], list[int]]
+) -> tuple[Block, ...]:
+    """``blocks`` with those from each of ``starts`` to the end of its list at their new
+    positions (a list's blocks are contiguous in the prefix)."""
+    out = list(blocks)
+    done: set[int] = set()
+    for start in starts:
+        i, key = start, _list_key(out[start])
+        before = inserts[key]
+        while i < len(out) and i not in done and _list_key(out[i]) == key:
+            block = out[i]
+            index = block.path[-1]
+            out[i] = block._replace(path=(*block.path[:-1], index + bisect_left(before, index)))
+            done.add(i)
+            i += 1
+    return tuple(out)
