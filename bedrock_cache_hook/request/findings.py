@@ -8,11 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from operator import attrgetter
 
 from ..catalog import ModelSpec, Resolution
 from ..frozen import fast_init
 from .prefix import TTL_ORDER, Marker, Prefix, location
 from .rules import RULES, Severity
+
+_DYNAMIC = attrgetter("dynamic")
 
 __all__ = ["AuditReport", "Finding", "MarkerInfo", "Severity", "check"]
 
@@ -210,16 +213,16 @@ def _prefix_findings(prefix: Prefix, spec: ModelSpec, tools_key: str) -> list[Fi
             )
         return out
     first = min(m.after for m in markers)
-    for index in range(0, first + 1):
-        block = prefix.blocks[index] if index < len(prefix.blocks) else None
-        if block is not None and block.dynamic:
-            where = location(block.section, block.path, tools_key)
-            out.append(
-                finding(
-                    "dynamic-prefix", f"a {block.dynamic}-like value before the first marker", where
-                )
+    # the blocks the first marker caches: their dynamic hints, at C speed (almost all None)
+    hints = list(map(_DYNAMIC, prefix.blocks[: first + 1]))
+    if any(hints):
+        block = prefix.blocks[next(i for i, hint in enumerate(hints) if hint)]
+        where = location(block.section, block.path, tools_key)
+        out.append(
+            finding(
+                "dynamic-prefix", f"a {block.dynamic}-like value before the first marker", where
             )
-            break
+        )
     stable_end = max(prefix.last.get("tools", -1), prefix.last.get("system", -1))
     if (
         stable_end >= 0

@@ -4,6 +4,8 @@ the rule every TTL choice ends with: TTLs never increase along the prefix."""
 
 from __future__ import annotations
 
+from operator import attrgetter
+
 from ..catalog import Prices
 from .memory import AnchorStats, TailHit
 from .plan_types import Observations, PlannedMarker, Policy
@@ -129,7 +131,7 @@ def auto_ttls(
     horizon = max(obs.anchor.requests, 1) if obs.anchor is not None else 1
     read_to = obs.read_through if obs.read_through is not None else -1
     protected = _protected_through(prefix, obs)
-    ordered = sorted(planned, key=lambda m: m.after)
+    ordered = sorted(planned, key=_AFTER)
     gain, premium = five - read, hour - five
     # per marker: (its anchor's own chance-weighted uses, tokens a late use would re-write,
     # tokens it writes, it is a tail that writes: a new 1h entry holding the whole prefix)
@@ -150,10 +152,11 @@ def auto_ttls(
             total += (own if own > p_turn else p_turn) * gain * at_risk - premium * written
         if total > best:
             best_k, best = k, total
-    return [
-        PlannedMarker(m.after, "1h" if i < best_k else None, m.reason)
-        for i, m in enumerate(ordered)
-    ]
+    out = []
+    for i, marker in enumerate(ordered):
+        ttl = "1h" if i < best_k else None
+        out.append(marker if marker.ttl == ttl else PlannedMarker(marker.after, ttl, marker.reason))
+    return out
 
 
 def _segments(
@@ -170,6 +173,7 @@ def _segments(
     return out
 
 
+_AFTER = attrgetter("after")
 #: markers that follow a conversation (their premium recurs on every turn)
 _TAILS = ("tail", "previous-tail")
 
@@ -181,7 +185,7 @@ def order_ttls(prefix: Prefix, planned: list[PlannedMarker]) -> list[PlannedMark
     fixed = [(m.after, TTL_ORDER.get(m.ttl or "5m", 0)) for m in prefix.markers]
     out: list[PlannedMarker] = []
     ceiling = 1  # the lowest rank among ours so far (they are placed front to back)
-    for marker in sorted(planned, key=lambda m: m.after):
+    for marker in sorted(planned, key=_AFTER):
         rank = min(TTL_ORDER[marker.ttl or "5m"], ceiling)
         if fixed:
             rank = min([rank, *(r for after, r in fixed if after <= marker.after)])
