@@ -22,6 +22,7 @@ import argparse
 import gc
 import io
 import json
+import logging
 import os
 import statistics
 import sys
@@ -382,6 +383,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--calls", type=int, default=200)
     parser.add_argument("--quick", action="store_true", help="the four main cases only")
     args = parser.parse_args(argv)
+    # the audit arm's findings on these unmarked requests are expected: not printed per case
+    logging.getLogger("bedrock_cache_hook").setLevel(logging.ERROR)
     met = True
     header = (
         f"{'case':<42} {'answer':<11} {'plain ms':>9} {'inject':>8} {'ratio':>6} {'audit':>8} "
