@@ -8,10 +8,11 @@ from typing import Any
 import pytest
 
 from bedrock_cache_hook.catalog import resolve
-from bedrock_cache_hook.request.dialects import anthropic, converse
+from bedrock_cache_hook.request.dialects import anthropic, converse, nova
 from bedrock_cache_hook.request.planner import PlannedMarker
 
 SPEC = resolve("anthropic.claude-sonnet-4-5-20250929-v1:0").spec
+NOVA_SPEC = resolve("us.amazon.nova-pro-v1:0").spec
 POINT = {"cachePoint": {"type": "default"}}
 
 
@@ -103,6 +104,54 @@ def test_anthropic_bodies_too(seed: int) -> None:
     assert derived.markers == again.markers
     assert derived_locations == again_locations
     assert [b.path for b in derived.blocks] == [b.path for b in again.blocks]
+    assert derived.cumulative == again.cumulative and derived.chain == again.chain
+
+
+def nova_body(rng: random.Random) -> dict[str, Any]:
+    def blocks(prefix: str, count: int) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        for i in range(count):
+            block: dict[str, Any] = {"text": f"{prefix} {i} " * rng.randint(1, 30)}
+            roll = rng.random()
+            if roll < 0.15:
+                block["cachePoint"] = {"type": "default"}
+            out.append(block)
+            if roll > 0.9:
+                out.append(dict(POINT))  # a marker element of its own, Converse style
+        return out
+
+    messages = [
+        {
+            "role": "user" if m % 2 == 0 else "assistant",
+            "content": blocks(f"m{m}", rng.randint(1, 4)),
+        }
+        for m in range(rng.randint(1, 6))
+    ]
+    return {
+        "schemaVersion": "messages-v1",
+        "system": blocks("s", rng.randint(0, 3)),
+        "messages": messages,
+    }
+
+
+@pytest.mark.parametrize("seed", range(200))
+def test_nova_bodies_too(seed: int) -> None:
+    rng = random.Random(seed)
+    body = nova_body(rng)
+    prefix, locations = nova.parse(body, NOVA_SPEC)
+    free = [
+        i
+        for i, block in enumerate(prefix.blocks)
+        if block.markable and all(m.after != i for m in prefix.markers)
+    ]
+    chosen = sorted(rng.sample(free, min(3, len(free))))
+    planned = [PlannedMarker(i, rng.choice([None, "1h"]), "test") for i in chosen]
+    marked = nova.apply(body, prefix, planned)
+    derived, derived_locations = nova.with_markers(prefix, locations, planned)
+    again, again_locations = nova.parse(marked, NOVA_SPEC)
+    assert derived.markers == again.markers
+    assert derived_locations == again_locations
+    assert derived.blocks == again.blocks
     assert derived.cumulative == again.cumulative and derived.chain == again.chain
 
 

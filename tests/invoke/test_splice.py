@@ -105,3 +105,52 @@ def test_a_change_outside_the_elements_is_not_spliced() -> None:
         splice(read.spans, read.data, {**read.data, "messages": [role, *read.data["messages"][1:]]})
         is None
     )
+
+
+_NOVA_MODEL = "us.amazon.nova-pro-v1:0"
+#: a layout ``json.dumps`` never writes: a 1E5 number, tabs, a raw non-ASCII character
+_NOVA_TEXT = (
+    '{\t"schemaVersion" : "messages-v1",\n'
+    '  "system":[ {"text": "You are a careful assistant. ' + "Rules é. " * 900 + '"} ],\n'
+    '  "messages": [ {"role": "user", "content": [ {"text": "'
+    + "A question about the rules. "
+    * 40
+    + '"} ]} ],\n'
+    '  "inferenceConfig": {"maxTokens": 1E5, "temperature": 0.50}\n}'
+)
+
+
+def test_a_nova_body_keeps_every_byte_but_the_markers() -> None:
+    """Nova markers go inside the text blocks of the caller's own text; nothing is
+    re-encoded (before, such a body was re-encoded whole, or sent untouched)."""
+    import botocore.session
+
+    from bedrock_cache_hook import Ledger, install
+
+    sent: list[bytes] = []
+    client = botocore.session.get_session().create_client(
+        "bedrock-runtime",
+        region_name="us-east-1",
+        aws_access_key_id="x",
+        aws_secret_access_key="x",
+    )
+    install(client, mode="inject", ledger=Ledger())
+
+    def capture(request: Any, **_: Any) -> Any:
+        sent.append(request.body)
+        raise _Sent
+
+    client.meta.events.register("before-send.bedrock-runtime", capture)
+    with pytest.raises(_Sent):
+        client.invoke_model(modelId=_NOVA_MODEL, body=_NOVA_TEXT)
+    body = sent[0].decode("utf-8")
+    assert body != _NOVA_TEXT
+    point = re.compile(r',\s*"cachePoint"\s*:\s*\{[^{}]*\}')
+    assert point.sub("", body) == _NOVA_TEXT
+    data = json.loads(body)
+    blocks = [*data["system"], *data["messages"][0]["content"]]
+    assert [b["cachePoint"] for b in blocks if "cachePoint" in b] != []
+
+
+class _Sent(Exception):
+    pass

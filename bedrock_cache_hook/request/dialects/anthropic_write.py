@@ -7,8 +7,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..planner import PlannedMarker
-from ..prefix import Marker, Prefix, location
-from .marking import Positions, rewrite
+from ..prefix import Prefix
+from .marking import Positions, markers_inside, rewrite
 
 __all__ = ["apply", "control", "marker_ttl", "with_markers"]
 
@@ -53,17 +53,10 @@ def with_markers(
     prefix: Prefix, locations: Sequence[str], markers: Sequence[PlannedMarker]
 ) -> tuple[Prefix, list[str]]:
     """The prefix and marker locations of the body after :func:`apply` added ``markers``,
-    without reading it again: ``cache_control`` goes inside the block it caches, so blocks
-    keep their places (a string ``system`` / ``content`` becomes its one-block list)."""
-    placed: list[tuple[tuple[int, int], Marker, str]] = [
-        ((marker.after, 1), marker, where)
-        for marker, where in zip(prefix.markers, locations, strict=True)
-    ]
-    for planned in markers:
-        block = prefix.blocks[planned.after]
-        ttl = marker_ttl(control(planned.ttl))
-        new = Marker(block.section, block.path, planned.after, ttl)
-        placed.append(((planned.after, 0), new, location(block.section, block.path, "tools")))
-    placed.sort(key=lambda item: item[0])
-    remarked = prefix.remarked(tuple(marker for _, marker, _ in placed), prefix.blocks)
-    return remarked, [where for _, _, where in placed]
+    without reading it again (a string ``system`` / ``content`` becomes its one-block list:
+    its block keeps its place)."""
+    return markers_inside(prefix, locations, markers, _sent_ttl, "tools")
+
+
+def _sent_ttl(ttl: str | None) -> str | None:
+    return marker_ttl(control(ttl))

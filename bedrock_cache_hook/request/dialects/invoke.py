@@ -83,16 +83,17 @@ class InvokeRequest:
     @property
     def rewritable(self) -> bool:
         """Whether markers can be written: into the caller's text where the scan placed each
-        block (Anthropic; every other byte kept), else by re-encoding a body that re-encodes
-        to the caller's text (settled on first use)."""
+        block (every other byte kept), else by re-encoding a body that re-encodes to the
+        caller's text (settled on first use)."""
         if self.unwritten:
             return False
         return self._spliceable or self.read.rewritable
 
     @property
     def _spliceable(self) -> bool:
-        """Markers go into the caller's text at the spans the scan found (Anthropic)."""
-        return self.dialect is ANTHROPIC and self.read.spans is not None
+        """Markers go into the caller's text at the spans the scan found: both dialects put
+        them inside blocks (Anthropic's ``cache_control``, Nova's ``cachePoint``)."""
+        return self.dialect is not None and self.read.spans is not None
 
     @property
     def readable(self) -> bool:
@@ -119,11 +120,10 @@ class InvokeRequest:
         markers: Sequence[PlannedMarker],
         cache: dict[int, Block],
     ) -> tuple[Prefix, list[str]]:
-        """Anthropic: derived from the one read (markers sit inside their blocks); Nova:
-        read back from the re-written body."""
+        """Derived from the one read: both dialects put markers inside their blocks."""
         if self.dialect is ANTHROPIC:
             return anthropic.with_markers(prefix, locations, markers)
-        return self.parse(self.spec, cache)
+        return nova.with_markers(prefix, locations, markers)
 
     def apply(self, prefix: Prefix, markers: Sequence[PlannedMarker]) -> None:
         if self.dialect is not None and self.data is not None and markers:

@@ -5,12 +5,13 @@ those lists, and the dicts above them, are rebuilt; each dialect says how a list
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from operator import itemgetter
 from typing import Any
 
 from ..planner import PlannedMarker
-from ..prefix import Prefix
+from ..prefix import Marker, Prefix, location
 
-__all__ = ["ListEdit", "Positions", "rewrite"]
+__all__ = ["ListEdit", "Positions", "markers_inside", "rewrite"]
 
 #: (index of a marked block in its list, the marker's TTL), in plan order
 Positions = list[tuple[int, str | None]]
@@ -58,3 +59,31 @@ def rewrite(
             messages[m] = message
         out["messages"] = messages
     return out
+
+
+def markers_inside(
+    prefix: Prefix,
+    locations: Sequence[str],
+    markers: Sequence[PlannedMarker],
+    sent_ttl: Callable[[str | None], str | None],
+    tools_key: str,
+) -> tuple[Prefix, list[str]]:
+    """The prefix and marker locations after ``markers`` were written inside the blocks
+    they cache (Anthropic's ``cache_control``, Nova's ``cachePoint``), without reading the
+    body again: blocks keep their places, each new marker sits at its block, ahead of a
+    caller's marker after the same block (as a read finds them); ``sent_ttl``: the TTL a
+    read finds in what was written for a planned one."""
+    placed: list[tuple[tuple[int, int], Marker, str]] = [
+        ((marker.after, 1), marker, where)
+        for marker, where in zip(prefix.markers, locations, strict=True)
+    ]
+    for planned in markers:
+        block = prefix.blocks[planned.after]
+        new = Marker(block.section, block.path, planned.after, sent_ttl(planned.ttl))
+        placed.append(((planned.after, 0), new, location(block.section, block.path, tools_key)))
+    placed.sort(key=_PLACE)
+    remarked = prefix.remarked(tuple([marker for _, marker, _ in placed]), prefix.blocks)
+    return remarked, [where for _, _, where in placed]
+
+
+_PLACE = itemgetter(0)

@@ -19,7 +19,7 @@ from ..planner import PlannedMarker
 from ..prefix import Block, Marker, Prefix, Section, build, digest, dynamic_kind, location
 from ..tokens import IMAGE_TOKEN_CAP, document_tokens, image_tokens, json_tokens, text_tokens
 from .body import canonical, decode_base64, salt_of, utf8
-from .marking import Positions, rewrite
+from .marking import Positions, markers_inside, rewrite
 
 __all__ = ["apply", "parse"]
 
@@ -165,3 +165,16 @@ def apply(
     """A new body with ``cachePoint`` inside the planned text blocks; the input untouched
     (Nova caches no tools: tool markers are never written)."""
     return {**body, **rewrite(body, prefix, markers, _point_list, None)}
+
+
+def with_markers(
+    prefix: Prefix, locations: Sequence[str], markers: Sequence[PlannedMarker]
+) -> tuple[Prefix, list[str]]:
+    """The prefix and marker locations of the body after :func:`apply` added ``markers``,
+    without reading it again: ``cachePoint`` goes inside the text block it caches, and a
+    block's digest leaves that key out."""
+    return markers_inside(prefix, locations, markers, _sent_ttl, "toolConfig.tools")
+
+
+def _sent_ttl(ttl: str | None) -> str | None:
+    return _ttl(point(ttl))
