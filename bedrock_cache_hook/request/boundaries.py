@@ -11,8 +11,10 @@ A conversation re-sends its history on every turn, so most of a request's bounda
 previous request's. Those are not looked up and refreshed one by one again: the list a
 request registered is kept (by its last boundary), and a later request whose boundaries start
 with that very list (and what follows each) takes its answer over and looks up only the rest.
-That answer is the one a full lookup would give while no boundary has diverged since (a count
-of divergences says so) and none of the list was evicted: each insertion or refresh moves an
+Boundaries are chain hashes, so the last one of a kept list found in a request stands for all
+of them (and for what follows each but the last, which is compared). That answer is the one a
+full lookup would give while no boundary has diverged since (a count of divergences says so)
+and none of the list was evicted: each insertion or refresh moves an
 entry at most one place towards eviction, so a list refreshed together survives
 ``capacity - len(list)`` of them. A kept list is refreshed in full again after
 ``capacity / 4`` of them, so eviction order stays within a quarter of the table of strict LRU.
@@ -136,12 +138,9 @@ class Boundaries:
                 or ops - listed.stamp > min(self.capacity - size, self.capacity * _REFRESH_SHARE)
             ):
                 return None, 0
-            same = (
-                listed.keys == keys and listed.nexts == nexts
-                if size == count
-                else listed.keys == keys[:size] and listed.nexts == nexts[:size]
-            )
-            if not same:
+            # keys are chain hashes: the one found here stands for every boundary before
+            # it and what follows each of them but the last, which is compared
+            if listed.nexts[-1] != nexts[last]:
                 return None, 0
             lists.move_to_end(keys[last])
             return listed, size

@@ -159,7 +159,7 @@ class _Reader:
                 self.block(section, (i,), element)
                 clean += clean == i
             through[i] = len(blocks) - start
-        KNOWN_LISTS.put(elements, key, reused, clean, through, blocks[start:])
+        KNOWN_LISTS.put(elements, key, reused, clean, through, blocks, start)
 
 
 def message_salt(params: Mapping[str, Any]) -> bytes:
@@ -223,7 +223,7 @@ def parse(
             clean += marker_free and clean == m
         through[m] = len(blocks) - head
     kept = (
-        KNOWN_RUNS.put(messages, run_key, reused, clean, through, blocks[head:])
+        KNOWN_RUNS.put(messages, run_key, reused, clean, through, blocks, head)
         if messages
         else None
     )

@@ -151,11 +151,12 @@ class KnownRuns:
         clean: int,
         through: list[int],
         blocks: list[Block],
+        start: int = 0,
     ) -> tuple[Block, ...] | None:
         """After a read: ``reused`` messages came from the entry; the first ``clean`` are
         marker-free; ``through[m]``: the message blocks up to the end of message ``m`` (for
-        ``m >= reused``); ``blocks``: the request's message blocks. Returns the blocks of the
-        run now held, when it changed."""
+        ``m >= reused``); ``blocks[start:]``: the request's message blocks. Returns the
+        blocks of the run now held, when it changed."""
         entry = self.entries.get(id(messages))
         if entry is None or entry[0] is not messages or entry[2] != key:
             self._store(messages, _ONCE, key, (), 0)
@@ -163,6 +164,9 @@ class KnownRuns:
         old = entry[1]
         if reused and (old is _ONCE or len(old) != reused):
             return None  # another call on the same list changed the entry meanwhile: leave it
+        if reused and clean == reused:
+            return None  # nothing new to hold (the usual re-send: no copy made to find out)
+        blocks = blocks[start:]
         before = entry[3] if reused else ()
         copy = list(old) if reused else []
         for message in messages[reused:clean]:
