@@ -10,7 +10,9 @@ children's totals is N calls of one arm against the other, and a child making no
 the plain call's own count. Prints per call: instructions of a plain call, of the hook's own
 work, and their ratio, with (``--cache``) the L1 instruction and data misses the hook adds:
 where the wall-clock ratio is well above the instruction ratio, those misses are the reason.
-Needs valgrind on the PATH; no network, no AWS account.
+Instructions and instruction-cache misses repeat to within 0.1% from run to run; simulated
+data-cache misses depend on where allocations land and move by thousands, so compare those
+only across many runs. Needs valgrind on the PATH; no network, no AWS account.
 """
 
 from __future__ import annotations
