@@ -267,7 +267,7 @@ def test_memory_reports_the_deepest_shared_boundary() -> None:
         tail=b"Q1",
         marked_tail=False,
         now=0.0,
-        boundaries=([b"B1", b"B2"], [b"x1", b"x2"]),
+        boundaries=([3, 6], [b"B1", b"B2"], [b"x1", b"x2"]),
     )
     # B2 followed by something else than before: shared by different requests
     assert memory.shared_boundary([3, 6, 9], [b"B1", b"B2", b"B9"], [b"y1", b"y2", b"y"]) == 6
@@ -275,7 +275,7 @@ def test_memory_reports_the_deepest_shared_boundary() -> None:
     assert memory.shared_boundary([3, 6], [b"B1", b"B2"], [b"x1", b"x2"]) is None
     assert memory.shared_boundary([9], [b"B9"], [b"y"]) is None
     memory.remember(
-        anchor=None, tail=b"Q2", marked_tail=False, now=1.0, boundaries=([b"B1"], [b"other"])
+        anchor=None, tail=b"Q2", marked_tail=False, now=1.0, boundaries=([3], [b"B1"], [b"other"])
     )
     assert memory.shared_boundary([3], [b"B1"], [b"x1"]) == 3  # diverged once: stays shared
 

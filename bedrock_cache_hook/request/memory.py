@@ -167,11 +167,11 @@ class PrefixMemory:
         now: float,
         hour_tail: bool = False,
         first_message: bool = False,
-        boundaries: tuple[list[bytes], list[bytes]] | None = None,
+        boundaries: tuple[list[int], list[bytes], list[bytes]] | None = None,
         outer: bytes | None = None,
     ) -> None:
         """Record one request: its anchor use, its tail and its earlier message boundaries
-        (``boundaries``: their chain hashes, and the chain hash after each);
+        (``boundaries``: their block indices, chain hashes, and the chain hash after each);
         ``outer``: the tools prefix in front of a system prompt (churn detection);
         ``hour_tail``: the tail's marker asked for 1h; ``first_message``: the request is a lone
         first message (whether such messages get continued is learnt across prefixes)."""

@@ -43,7 +43,6 @@ class Observations:
 
 
 @fast_init
-@fast_init
 @dataclass(frozen=True)
 class PlannedMarker:
     after: int  # block index in the prefix

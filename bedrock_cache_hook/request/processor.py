@@ -158,7 +158,7 @@ class RequestProcessor:
                 hour_tail=result.tail_hour,
                 first_message=not prefix.has_assistant_turn,
                 now=now,
-                boundaries=(bounds[1], bounds[2]),
+                boundaries=bounds,
                 outer=outer_hash(prefix),
             )
         findings, _ = audit_request(request, prefix, resolution, locations)
