@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Mapping, Sequence
-from operator import itemgetter
 from typing import Any
 
 from ..planner import PlannedMarker
 from ..prefix import Block, Marker, Prefix, Section, location
-from .marking import Positions, rewrite
+from .marking import BY_PLACE, Positions, rewrite
 
 __all__ = ["apply", "inserted", "marker_element", "with_markers"]
 
@@ -97,14 +96,11 @@ def with_markers(
         placed.append(((planned.after, 0), new, location(block.section, path)))
         if planned.after < last and _list_key(blocks[planned.after + 1]) == key:
             shifted.append(planned.after + 1)
-    placed.sort(key=_PLACE)
+    placed.sort(key=BY_PLACE)
     if shifted:
         blocks = _shift(blocks, shifted, inserts)
     remarked = prefix.remarked(tuple([marker for _, marker, _ in placed]), blocks)
     return remarked, [where for _, _, where in placed]
-
-
-_PLACE = itemgetter(0)
 
 
 def _shift(

@@ -11,8 +11,10 @@ from typing import Any
 from ..planner import PlannedMarker
 from ..prefix import Marker, Prefix, location
 
-__all__ = ["ListEdit", "Positions", "markers_inside", "rewrite"]
+__all__ = ["BY_PLACE", "ListEdit", "Positions", "markers_inside", "rewrite"]
 
+#: sorts ``((block index, 0 new / 1 the caller's), marker, location)`` rows as a read finds them
+BY_PLACE = itemgetter(0)
 #: (index of a marked block in its list, the marker's TTL), in plan order
 Positions = list[tuple[int, str | None]]
 #: a copy of one wire list with the given positions marked
@@ -81,9 +83,6 @@ def markers_inside(
         block = prefix.blocks[planned.after]
         new = Marker(block.section, block.path, planned.after, sent_ttl(planned.ttl))
         placed.append(((planned.after, 0), new, location(block.section, block.path, tools_key)))
-    placed.sort(key=_PLACE)
+    placed.sort(key=BY_PLACE)
     remarked = prefix.remarked(tuple([marker for _, marker, _ in placed]), prefix.blocks)
     return remarked, [where for _, _, where in placed]
-
-
-_PLACE = itemgetter(0)
