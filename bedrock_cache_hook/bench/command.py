@@ -89,7 +89,29 @@ def _details(r: TraceReport) -> str:
         )
     for row in r.evidence:
         lines.append(f"  evidence: {json.dumps(row, separators=(',', ':'))}")
+    if r.foresight:
+        f = r.foresight
+        parts = " + ".join(
+            f"{label} ({_calls(f[key]['calls'])}) {_usd(f[key]['over_bound_usd'])}"
+            for key, label in (
+                ("first_sight", "first sightings"),
+                ("late_reuse", "late reuses"),
+                ("other", "the rest"),
+            )
+        )
+        lines.append(
+            f"  over the bound: {_usd(f['total_over_bound_usd'])} = {parts}; hook / bound had "
+            f"it matched the bound where foresight was needed: {f['vs_bound_rest_only']:.3f}"
+        )
     return "\n".join(lines)
+
+
+def _usd(value: float) -> str:
+    return f"{'-' if value < 0 else ''}${abs(value):.4f}"
+
+
+def _calls(count: int) -> str:
+    return f"{count} call" if count == 1 else f"{count} calls"
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -3,7 +3,9 @@
 Targets (issue 10): the hook at its defaults costs at most 1.10x the lower bound (accepted at
 1.15x), at most what sending no markers costs (0.5% tolerance) and at most what the cheapest
 framework rule costs (0.5% tolerance). When one is missed, ``evidence`` lists the calls
-where the hook paid most over the bound, with what each did (token counts only).
+where the hook paid most over the bound, with what each did (token counts only) and each
+call's reuse gap, and ``foresight`` splits the hook's excess into first sightings, late
+reuses (a prefix back after more than 5 minutes) and the rest (:mod:`.reuse`).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any
 
 from .bound import lower_bound
 from .replay import Run, replay
+from .reuse import foresight, reuse_gaps
 from .strategies import STRATEGIES, Strategy
 from .trace import Trace
 
@@ -34,6 +37,8 @@ class TraceReport:
     bound: dict[str, Any]
     targets: dict[str, bool] = field(default_factory=dict)
     evidence: list[dict[str, Any]] = field(default_factory=list)
+    #: the hook's excess over the bound by what an online planner could know (missed targets)
+    foresight: dict[str, Any] = field(default_factory=dict)
 
     def ratio(self, strategy: str, to: str = "none") -> float:
         base = self.bound["dollars"] if to == "bound" else self.strategies[to]["dollars"]
@@ -61,6 +66,7 @@ class TraceReport:
             "lower_bound": self.bound,
             "targets": self.targets,
             "evidence": self.evidence,
+            "foresight": self.foresight,
         }
 
 
@@ -73,16 +79,19 @@ def _summary(run: Run, strategy: Strategy) -> dict[str, Any]:
     }
 
 
-def _evidence(trace: Trace, hook: Run, bound_calls: list[dict[str, float]]) -> list[dict[str, Any]]:
+def _evidence(
+    trace: Trace, hook: Run, bound_calls: list[dict[str, float]], gaps: list[float | None]
+) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     previous = 0.0
-    paired = zip(trace.calls, hook.calls, bound_calls, strict=True)
-    for index, (call, cost, best) in enumerate(paired):
+    paired = zip(trace.calls, hook.calls, bound_calls, gaps, strict=True)
+    for index, (call, cost, best, reuse) in enumerate(paired):
         rows.append(
             {
                 "call": index,
                 "t": round(call.at, 1),
                 "gap_s": round(call.at - previous, 1),
+                "reuse_gap_s": None if reuse is None else round(reuse, 1),
                 "over_bound_usd": round(cost.dollars - best["dollars"], 6),
                 "hook": {
                     "read": cost.read,
@@ -121,5 +130,8 @@ def evaluate(trace: Trace, strategies: list[Strategy] | None = None) -> TraceRep
             "hook<=frameworks": not frameworks or hook <= min(frameworks) * TOLERANCE,
         }
         if not all(report.targets.values()):
-            report.evidence = _evidence(trace, runs["hook"][0], bound.calls)
+            run, gaps = runs["hook"][0], reuse_gaps(trace)
+            report.evidence = _evidence(trace, run, bound.calls, gaps)
+            over = [c.dollars - b["dollars"] for c, b in zip(run.calls, bound.calls, strict=True)]
+            report.foresight = foresight(gaps, over, bound.dollars)
     return report
