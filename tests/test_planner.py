@@ -95,6 +95,23 @@ def test_lone_first_message_gets_a_tail_unless_the_process_learnt_they_are_one_s
     assert placed(p, obs=one_shot) == [(0, None, "system-anchor")]
 
 
+def test_a_big_lone_first_question_is_a_bet_only_on_the_process_first_request() -> None:
+    # a question most of the size of the system prompt: maybe a one-shot task
+    p = prefix(system=[2000], messages=[("user", [1500])])
+    assert placed(p) == [(0, None, "system-anchor"), (1, None, "tail")]
+    # one first message seen, not (yet) continued: no more bets
+    assert placed(p, obs=Observations(first_messages=(1, 0))) == [(0, None, "system-anchor")]
+    assert placed(p, obs=Observations(first_messages=(2, 0))) == [(0, None, "system-anchor")]
+    # the process's first messages were continued: its chats go on, whatever the size
+    assert placed(p, obs=Observations(first_messages=(1, 1)))[-1] == (1, None, "tail")
+    assert placed(p, obs=Observations(first_messages=(8, 3)))[-1] == (1, None, "tail")
+    assert placed(p, obs=Observations(first_messages=(8, 1))) == [(0, None, "system-anchor")]
+    # bigger than the system prompt: a task's payload, never a bet
+    payload = prefix(system=[1500], messages=[("user", [2000])])
+    assert placed(payload) == [(0, None, "system-anchor")]
+    assert placed(payload, obs=Observations(first_messages=(4, 4)))[-1] == (1, None, "tail")
+
+
 def test_canned_history_stops_getting_tails_once_learnt_one_shot() -> None:
     p = prefix(system=[2000], messages=conversation(3))
     assert [r for *_, r in placed(p)] == ["system-anchor", "tail"]

@@ -72,7 +72,10 @@ def test_a_large_first_message_is_marked_at_its_bulk_and_its_end() -> None:
     document = prefix(system=[1500], messages=[("user", [20_000, 300])])
     assert [r for *_, r in placed(document)] == ["system-anchor", "document-anchor", "tail"]
     question = prefix(system=[3000], messages=[("user", [800])])
-    assert [r for *_, r in placed(question)] == ["system-anchor"]
+    # not a document: no anchor inside it; its tail is a bet on the process's first request
+    assert [r for *_, r in placed(question)] == ["system-anchor", "tail"]
+    seen = Observations(first_messages=(1, 0))
+    assert [r for *_, r in placed(question, obs=seen)] == ["system-anchor"]
     # one big block: marked at its end only
     transcript = prefix(system=[1500], messages=[("user", [20_000])])
     assert [r for *_, r in placed(transcript)] == ["system-anchor", "tail"]

@@ -24,11 +24,13 @@ once 3 requests on its stable prefix were seen, when that prefix's requests were
 least that often; before that, when the request already holds an assistant turn (it is a
 conversation) or offers tools (a tool loop sends the call's result back), and for a lone first
 message at most a quarter the size of what precedes it unless, across the process, 3 or more
-of those were seen and fewer than that share were continued. Models with no write premium
-(Nova) always get the tail. Single-message one-shot traffic therefore pays a write premium on
-at most 3 small tails, and one-shot traffic with canned history stops paying it after 3
-requests. If new stable prefixes are almost never reused (per-call data in the system prompt),
-anchors are marked only from their second sighting.
+of those were seen and fewer than that share were continued; one up to the size of what
+precedes it only when it is the process's first (a cold start serving a chat) and a bigger one
+never, unless the process's first messages were continued at least that often. Models with no
+write premium (Nova) always get the tail. Single-message one-shot traffic therefore pays a
+write premium on at most 3 small tails (or 1 medium one), and one-shot traffic with canned
+history stops paying it after 3 requests. If new stable prefixes are almost never reused
+(per-call data in the system prompt), anchors are marked only from their second sighting.
 
 Anchors pay only if their prefix comes back within the TTL. Once 3 requests were seen on a
 stable prefix, the planner keeps marking it only with a TTL whose observed reuse (the share of
@@ -115,7 +117,9 @@ def _looks_like_a_conversation(
     offer (a tool loop sends the call's result back) say the conversation goes on. So does a
     lone first message small next to what precedes it (a question under a system prompt),
     unless the process has seen enough of those and too few were continued (one-shot
-    traffic): its premium is small next to re-writing a conversation's first turn."""
+    traffic): its premium is small next to re-writing a conversation's first turn. One up to
+    the size of what precedes it is a bet on the process's first request only, a bigger one
+    (a task's payload) never; then the process's first messages decide."""
     if prefix.has_assistant_turn or large_first:
         return True
     if "tools" in prefix.last:
@@ -124,10 +128,15 @@ def _looks_like_a_conversation(
     if first is None:
         return False
     head = prefix.tokens_through(first - 1)
-    if 4 * (prefix.tokens_through(len(prefix.blocks) - 1) - head) > head:
-        return False
     seen, continued = obs.first_messages
-    return seen < MIN_SAMPLES or continued >= threshold * seen
+    if continued >= threshold * seen > 0:  # the process's first messages were continued
+        return True
+    question = prefix.tokens_through(len(prefix.blocks) - 1) - head
+    if question > head:  # bigger than the instructions: a task's payload, one-shot
+        return False
+    if 4 * question > head:  # a chat's long first turn or a task: the process's first is a bet
+        return seen == 0
+    return seen < MIN_SAMPLES
 
 
 def large_first_message(prefix: Prefix, spec: ModelSpec) -> tuple[bool, int | None]:
