@@ -23,6 +23,10 @@ CONVERSATION_PRIOR = (0.1, 12.0)
 
 def break_even(prices: Prices | None) -> float:
     """Chance of a read that makes a write premium worth paying."""
+    return _ratios(prices)[3]
+
+
+def _break_even(prices: Prices | None) -> float:
     if prices is None or prices.input <= 0:
         return DEFAULT_BREAK_EVEN
     premium = prices.write_5m / prices.input - 1.0
@@ -35,14 +39,8 @@ def break_even(prices: Prices | None) -> float:
 def _gain(p_read: float, prices: Prices | None, one_hour: bool) -> float:
     """Expected saving per request, as a share of input price, of keeping an anchor marked
     when a fraction ``p_read`` of requests come within its TTL (reads) and the rest write."""
-    if prices is None or prices.input <= 0:
-        read, write = 0.1, 2.0 if one_hour else 1.25
-    else:
-        write_price = (
-            prices.write_1h if one_hour and prices.write_1h is not None else prices.write_5m
-        )
-        read, write = prices.read / prices.input, write_price / prices.input
-    return p_read * (1.0 - read) - (1.0 - p_read) * (write - 1.0)
+    read, five, hour, _ = _ratios(prices)
+    return p_read * (1.0 - read) - (1.0 - p_read) * ((hour if one_hour else five) - 1.0)
 
 
 def anchor_choice(
@@ -55,12 +53,14 @@ def anchor_choice(
     if stats is None or stats.requests < MIN_SAMPLES:
         return True, "1h" if wants_1h else None
     gaps = stats.requests - 1
-    options: dict[str | None, float] = {}
+    ttl: str | None = None
+    gain = 0.0
     if not wants_1h:
-        options[None] = _gain(stats.within_5m / gaps, prices, one_hour=False)
+        gain = _gain(stats.within_5m / gaps, prices, one_hour=False)
     if policy.one_hour_ok and policy.ttl in ("1h", "auto"):
-        options["1h"] = _gain(stats.within_1h / gaps, prices, one_hour=True)
-    ttl, gain = max(options.items(), key=lambda item: item[1])
+        hour = _gain(stats.within_1h / gaps, prices, one_hour=True)
+        if wants_1h or hour > gain:  # on a tie the 5m entry, the cheaper write
+            ttl, gain = "1h", hour
     free_writes = _gain(0.0, prices, one_hour=ttl == "1h") >= 0
     return gain > 0 or free_writes, ttl
 
@@ -90,12 +90,31 @@ def conversation_late_share(
     return (late + CONVERSATION_PRIOR[0]) / (gaps + CONVERSATION_PRIOR[1])
 
 
-def _ratios(prices: Prices | None) -> tuple[float, float, float]:
-    """(read, 5m write, 1h write) as multiples of the input price."""
+def _ratios(prices: Prices | None) -> tuple[float, float, float, float]:
+    """(read, 5m write, 1h write) as multiples of the input price, and the break-even chance
+    of a read; kept per prices object (asked several times per request)."""
+    held = _RATIOS.get(id(prices))
+    if held is not None and held[0] is prices:
+        return held[1]
     if prices is None or prices.input <= 0:
-        return 0.1, 1.25, 2.0
-    hour = prices.write_1h if prices.write_1h is not None else prices.write_5m
-    return prices.read / prices.input, prices.write_5m / prices.input, hour / prices.input
+        ratios = (0.1, 1.25, 2.0, _break_even(prices))
+    else:
+        hour = prices.write_1h if prices.write_1h is not None else prices.write_5m
+        ratios = (
+            prices.read / prices.input,
+            prices.write_5m / prices.input,
+            hour / prices.input,
+            _break_even(prices),
+        )
+    if len(_RATIOS) >= _RATIOS_KEPT:
+        _RATIOS.clear()
+    _RATIOS[id(prices)] = (prices, ratios)
+    return ratios
+
+
+#: id(prices) -> (the prices, their ratios): the identity check makes a reused id harmless
+_RATIOS: dict[int, tuple[Prices | None, tuple[float, float, float, float]]] = {}
+_RATIOS_KEPT = 256
 
 
 def _protected_through(prefix: Prefix, obs: Observations) -> int:
@@ -125,51 +144,43 @@ def auto_ttls(
       an earlier 1h tail that this request reads already keeps.
 
     The ``k`` with the best total gets 1h (none when no total is positive)."""
-    read, five, hour = _ratios(prices)
-    p_anchor = late_share(obs.anchor, obs.gap)
-    p_conversation = conversation_late_share(obs.anchor, obs.previous_tail, obs.now)
-    horizon = max(obs.anchor.requests, 1) if obs.anchor is not None else 1
+    read, five, hour, _ = _ratios(prices)
+    anchor = obs.anchor
+    p_anchor = late_share(anchor, obs.gap)
+    p_conversation = conversation_late_share(anchor, obs.previous_tail, obs.now)
+    own_uses = p_anchor * (max(anchor.requests, 1) if anchor is not None else 1)
     read_to = obs.read_through if obs.read_through is not None else -1
     protected = _protected_through(prefix, obs)
     ordered = sorted(planned, key=_AFTER)
     gain, premium = five - read, hour - five
-    # per marker: (its anchor's own chance-weighted uses, tokens a late use would re-write,
-    # tokens it writes, it is a tail that writes: a new 1h entry holding the whole prefix)
-    rows = []
-    for marker, (start, through, written) in zip(
-        ordered, _segments(prefix, ordered, read_to), strict=True
-    ):
+    tokens = prefix.tokens_through
+    # one pass, front to back: the total for the first k markers at 1h, both as if no writing
+    # tail were among them and as if one were (then every segment is worth a late next turn)
+    best_k, best = 0, 0.0
+    alone = with_turn = 0.0
+    turn = False
+    previous = -1
+    for k, marker in enumerate(ordered, 1):
+        after = marker.after
+        start, through = tokens(previous), tokens(after)
+        written = through - tokens(max(previous, min(read_to, after)))
+        written = written if written > 0 else 0
         tail = marker.reason in _TAILS
-        own = p_anchor * horizon if written > 0 and not tail else 0.0
+        own = own_uses if written > 0 and not tail else 0.0
         at_risk = through - (start if start > protected else protected)
-        rows.append((own, at_risk if at_risk > 0 else 0, written, tail and written > 0))
-    best_k, best, p_turn = 0, 0.0, 0.0
-    for k in range(1, len(rows) + 1):
-        if rows[k - 1][3]:
-            p_turn = p_conversation
-        total = 0.0
-        for own, at_risk, written, _ in rows[:k]:
-            total += (own if own > p_turn else p_turn) * gain * at_risk - premium * written
+        at_risk = at_risk if at_risk > 0 else 0
+        cost = premium * written
+        alone += own * gain * at_risk - cost
+        with_turn += (own if own > p_conversation else p_conversation) * gain * at_risk - cost
+        turn = turn or (tail and written > 0)
+        total = with_turn if turn else alone
         if total > best:
             best_k, best = k, total
+        previous = after
     out = []
     for i, marker in enumerate(ordered):
         ttl = "1h" if i < best_k else None
         out.append(marker if marker.ttl == ttl else PlannedMarker(marker.after, ttl, marker.reason))
-    return out
-
-
-def _segments(
-    prefix: Prefix, ordered: list[PlannedMarker], read_to: int
-) -> list[tuple[int, int, int]]:
-    """Per marker, front to back: (tokens before its segment, tokens through it, tokens it
-    writes: its segment past what this request reads)."""
-    out, previous = [], -1
-    for marker in ordered:
-        start, through = prefix.tokens_through(previous), prefix.tokens_through(marker.after)
-        read = prefix.tokens_through(max(previous, min(read_to, marker.after)))
-        out.append((start, through, max(through - read, 0)))
-        previous = marker.after
     return out
 
 
@@ -185,8 +196,9 @@ def order_ttls(prefix: Prefix, planned: list[PlannedMarker]) -> list[PlannedMark
     fixed = [(m.after, TTL_ORDER.get(m.ttl or "5m", 0)) for m in prefix.markers]
     out: list[PlannedMarker] = []
     ceiling = 1  # the lowest rank among ours so far (they are placed front to back)
-    for marker in sorted(planned, key=_AFTER):
-        rank = min(TTL_ORDER[marker.ttl or "5m"], ceiling)
+    for marker in sorted(planned, key=_AFTER) if len(planned) > 1 else planned:
+        rank = TTL_ORDER[marker.ttl or "5m"]
+        rank = rank if rank < ceiling else ceiling
         if fixed:
             rank = min([rank, *(r for after, r in fixed if after <= marker.after)])
             rank = max([rank, *(r for after, r in fixed if after > marker.after)])
