@@ -18,7 +18,10 @@ only relax Bedrock's:
   no 4-marker cap, no lookback, any mix of TTLs across nodes, entries usable at once (even
   by a request sent at the same moment);
 * a node's own entry, written at a visit under 5m or 1h, serves the following visits while
-  the gaps between them stay under that TTL (every visit reading it refreshes it);
+  the gaps between them stay under that TTL (every visit reading it refreshes it); a node
+  has an entry of its own only where a checkpoint could follow it: a block in a section that
+  takes markers with ``C(i) >= min`` (within Nova's cap); any other node (a system prompt
+  under the minimum) is written only as part of a deeper entry;
 * a visit may also read the node when an earlier visit through the same next block (the
   same child) came less than the model's longest TTL before it, once the node was first
   written: a deeper checkpoint on that shared path could hold an entry covering this prefix.
@@ -28,7 +31,9 @@ if an entry at it or deeper *on that visit's own path* is live. An entry at the 
 written at some visit under one TTL and is refreshed only by later visits that read it, each
 within that TTL: the first rule. An entry deeper down sits below one of the node's children;
 it was created or refreshed by an earlier visit through that same child, which read or wrote
-the node (so after its first write), at most the longest TTL before: the second rule. So every
+the node (so after its first write), at most the longest TTL before: the second rule. An entry
+at the node itself needs a checkpoint right after it, which Bedrock honours only at or past
+the minimum: a node short of it has no entry of its own. So every
 run's per-visit choices are allowed here, at the same prices, and the bound is their minimum.
 (An earlier version let any read extend a node by the longest TTL; that let, say, a new
 question on a document read it through a 1h entry that only another question's path held.)
@@ -90,6 +95,8 @@ class _Visit:
 class _Node:
     tokens: int
     rates: _Rates
+    #: a checkpoint may follow this node's block (so it can hold an entry of its own)
+    own: bool = False
     visits: list[_Visit] = field(default_factory=list)
 
 
@@ -149,7 +156,7 @@ def _solve(node: _Node) -> list[str]:
     """The cheapest action at each visit of one node, under whichever of the two relaxations
     costs more there (both hold in every real run, so the dearer one is the tighter bound)."""
     chain = _solve_chain(node.visits, node.rates)
-    paths = _solve_paths(node.visits, node.rates)
+    paths = _solve_paths(node.visits, node.rates, node.own)
     return chain[1] if chain[0] > paths[0] else paths[1]
 
 
@@ -176,15 +183,20 @@ def _solve_chain(visits: list[_Visit], rates: _Rates) -> tuple[float, list[str]]
     return best[0], _actions(choice, 0)
 
 
-def _solve_paths(visits: list[_Visit], rates: _Rates) -> tuple[float, list[str]]:
-    """Relaxation 2: the node's own entry lives by its own TTL; a deeper entry serves only
-    visits through the same child (see the module's rules). ``first`` is the visit of the
-    node's first write; for each candidate the rest is solved backwards."""
+def _solve_paths(visits: list[_Visit], rates: _Rates, own: bool) -> tuple[float, list[str]]:
+    """Relaxation 2: the node's own entry (``own``: it can have one) lives by its own TTL; a
+    deeper entry serves only visits through the same child (see the module's rules).
+    ``first`` is the visit of the node's first write; for each candidate the rest is solved
+    backwards."""
     m = len(visits)
     if not rates.write or not any(v.qualifies for v in visits):
         return float(m), [UNCACHED] * m
     sibling = _latest_sibling(visits, rates.refresh)
-    ends = {ttl: _own_run_ends(visits, TTL_SECONDS[ttl]) for ttl in rates.write}
+    # without an entry of its own, a write serves no later visit by itself
+    ends = {
+        ttl: _own_run_ends(visits, TTL_SECONDS[ttl]) if own else list(range(1, m + 2))
+        for ttl in rates.write
+    }
     best_total, best_actions = float(m), [UNCACHED] * m
     for first in range(m):
         if first >= best_total:  # the uncached visits before it already cost more
@@ -238,18 +250,17 @@ def _solve_from(
     return best[first], _actions(choice, first)
 
 
-def _last_checkpoint(prompt: Prompt, spec: Any) -> int:
-    """The deepest block a checkpoint could follow: in a section that takes markers, at or past
-    the model minimum, within its cap on cached tokens. A block's tokens are written only under
-    a checkpoint at or after it, so nothing deeper is ever written (-1: nothing is)."""
-    last, through = -1, 0
+def _checkpoints(prompt: Prompt, spec: Any) -> list[bool]:
+    """Per block, whether a checkpoint could follow it: in a section that takes markers, at or
+    past the model minimum, within its cap on cached tokens. A block's tokens are written only
+    under a checkpoint at or after it, so nothing past the last of these is ever written."""
+    out, through = [False] * len(prompt.blocks), 0
     for position, block in enumerate(prompt.blocks):
         through += block.tokens
         if spec.max_cached_tokens is not None and through > spec.max_cached_tokens:
             break
-        if block.section in spec.sections and through >= spec.min_tokens:
-            last = position
-    return last
+        out[position] = block.section in spec.sections and through >= spec.min_tokens
+    return out
 
 
 def lower_bound(trace: Trace) -> Bound:
@@ -268,12 +279,14 @@ def lower_bound(trace: Trace) -> Bound:
         qualifies = spec.can_cache and prompt.total_tokens >= spec.min_tokens
         if not spec.can_cache:
             rates = _Rates(rates.unit, rates.read, {}, 0.0)
-        last = _last_checkpoint(prompt, spec) if qualifies else -1
+        points = _checkpoints(prompt, spec) if qualifies else [False] * len(prompt.blocks)
+        last = max((i for i, point in enumerate(points) if point), default=-1)
         hashes = prefix_hashes(prompt)
         for position, (block, chain) in enumerate(zip(prompt.blocks, hashes, strict=True)):
             node = nodes.get((model_id, chain))
             if node is None:
                 node = nodes[(model_id, chain)] = _Node(block.tokens, rates)
+            node.own = node.own or points[position]
             child = hashes[position + 1] if position + 1 < len(hashes) else None
             writable = position <= last
             node.visits.append(_Visit(call.at, writable, index, child))

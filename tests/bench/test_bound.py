@@ -84,6 +84,31 @@ def test_below_the_model_minimum_nothing_is_cached() -> None:
     assert _units(SONNET_45, trace) == pytest.approx(3.0)
 
 
+def test_a_prefix_under_the_minimum_has_no_entry_of_its_own() -> None:
+    # a 600-token system prompt, then a new 700-token question each time: every request
+    # reaches the minimum, but a checkpoint after the system alone caches nothing (600 <
+    # 1,024) and no question comes back, so nothing can be read: the bound is no markers
+    calls = tuple(
+        TraceCall(
+            30.0 * i,
+            "Converse",
+            {
+                "modelId": SONNET_45,
+                "system": [{"text": filler(600, "s")}],
+                "messages": [{"role": "user", "content": [{"text": filler(700, f"q{i}")}]}],
+            },
+        )
+        for i in range(6)
+    )
+    trace = Trace("small system", calls)
+    bound = lower_bound(trace)
+    assert bound.tokens["read"] == 0
+    assert bound.dollars == pytest.approx(replay(trace, STRATEGIES[0]).dollars)
+    # the same question sent again reads the whole prefix, the system prompt with it
+    again = Trace("again", (calls[0], TraceCall(60.0, "Converse", calls[0].kwargs)))
+    assert lower_bound(again).calls[1]["read"] >= 1_300
+
+
 def _document_call(question: str) -> dict[str, object]:
     blocks = [{"text": filler(6_000, "document")}, {"text": filler(40, question)}]
     return {"modelId": SONNET_45, "messages": [{"role": "user", "content": blocks}]}
@@ -116,9 +141,22 @@ def test_nova_tools_past_its_cap_leave_nothing_to_cache() -> None:
     assert bound.dollars == pytest.approx(replay(Trace("nova", calls), STRATEGIES[0]).dollars)
 
 
+#: system prompts and questions around the model minimum: prefixes short of it on their own
+TINY = Sizes(
+    system=(400, 1_500),
+    tools=(300, 1_200),
+    step=(100, 400),
+    question=(50, 600),
+    answer=(50, 300),
+    steps=(5, 8),
+    document=(1_500, 4_000),
+)
+
+
+@pytest.mark.parametrize("sizes", [SMALL, TINY], ids=["small", "tiny"])
 @pytest.mark.parametrize("shape", list(SHAPES))
-def test_no_strategy_beats_the_bound(shape: str) -> None:
-    trace = generate(shape, 5, SMALL)
+def test_no_strategy_beats_the_bound(shape: str, sizes: Sizes) -> None:
+    trace = generate(shape, 5, sizes)
     bound = lower_bound(trace).dollars
     for strategy in STRATEGIES:
         run = replay(trace, strategy)
