@@ -18,10 +18,8 @@ only relax Bedrock's:
   no 4-marker cap, no lookback, any mix of TTLs across nodes, entries usable at once (even
   by a request sent at the same moment);
 * a node's own entry, written at a visit under 5m or 1h, serves the following visits while
-  the gaps between them stay under that TTL (every visit reading it refreshes it); a node
-  has an entry of its own only where a checkpoint could follow it: a block in a section that
-  takes markers with ``C(i) >= min`` (within Nova's cap); any other node (a system prompt
-  under the minimum) is written only as part of a deeper entry;
+  the gaps between them stay under that TTL (every visit reading it refreshes it); only a
+  node a checkpoint could follow has one (a system prompt under the minimum has none);
 * a visit may also read the node when an earlier visit through the same next block (the
   same child) came less than the model's longest TTL before it, once the node was first
   written: a deeper checkpoint on that shared path could hold an entry covering this prefix.
@@ -32,8 +30,7 @@ written at some visit under one TTL and is refreshed only by later visits that r
 within that TTL: the first rule. An entry deeper down sits below one of the node's children;
 it was created or refreshed by an earlier visit through that same child, which read or wrote
 the node (so after its first write), at most the longest TTL before: the second rule. An entry
-at the node itself needs a checkpoint right after it, which Bedrock honours only at or past
-the minimum: a node short of it has no entry of its own. So every
+at the node itself needs a checkpoint right after it, honoured only at or past the minimum. So every
 run's per-visit choices are allowed here, at the same prices, and the bound is their minimum.
 (An earlier version let any read extend a node by the longest TTL; that let, say, a new
 question on a document read it through a 1h entry that only another question's path held.)
@@ -84,8 +81,7 @@ class _Rates:
 @dataclass(frozen=True)
 class _Visit:
     at: float
-    #: the request may write here (it reaches the minimum; within Nova's cap)
-    qualifies: bool
+    qualifies: bool  # the request may write here (a checkpoint at or after it is allowed)
     index: int  # the request's position in the trace
     #: the prefix hash of the request's next block (None: the request ends here)
     child: bytes | None
@@ -185,18 +181,15 @@ def _solve_chain(visits: list[_Visit], rates: _Rates) -> tuple[float, list[str]]
 
 def _solve_paths(visits: list[_Visit], rates: _Rates, own: bool) -> tuple[float, list[str]]:
     """Relaxation 2: the node's own entry (``own``: it can have one) lives by its own TTL; a
-    deeper entry serves only visits through the same child (see the module's rules).
-    ``first`` is the visit of the node's first write; for each candidate the rest is solved
-    backwards."""
+    deeper entry serves only visits through the same child. ``first`` is the visit of the
+    node's first write; for each candidate the rest is solved backwards."""
     m = len(visits)
     if not rates.write or not any(v.qualifies for v in visits):
         return float(m), [UNCACHED] * m
     sibling = _latest_sibling(visits, rates.refresh)
     # without an entry of its own, a write serves no later visit by itself
-    ends = {
-        ttl: _own_run_ends(visits, TTL_SECONDS[ttl]) if own else list(range(1, m + 2))
-        for ttl in rates.write
-    }
+    no_run = list(range(1, m + 2))
+    ends = {t: _own_run_ends(visits, TTL_SECONDS[t]) if own else no_run for t in rates.write}
     best_total, best_actions = float(m), [UNCACHED] * m
     for first in range(m):
         if first >= best_total:  # the uncached visits before it already cost more
