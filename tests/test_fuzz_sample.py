@@ -95,3 +95,20 @@ def test_the_campaign_sees_a_changed_body(
     totals = fuzz.run(300, seed=2, operations=("InvokeModel",))
     assert any(":wire:" in key for key in totals.classes), fuzz.report(totals)
     assert not bch.is_installed()  # the campaign uninstalls what it installed
+
+
+def test_the_wire_oracle_takes_a_marked_null_cache_control_for_an_added_marker(
+    fuzz: ModuleType,
+) -> None:
+    """``"cache_control": null`` is no marker (the Anthropic dialect replaces it); anything
+    else written over a caller's key is a change."""
+    plain = {"messages": [{"content": [{"type": "text", "text": "q", "cache_control": None}]}]}
+    marked = {"type": "ephemeral"}
+    hooked = {"messages": [{"content": [{"type": "text", "text": "q", "cache_control": marked}]}]}
+    assert fuzz.same_but_markers(hooked, plain)
+    changed = {"messages": [{"content": [{"type": "text", "text": "q", "cache_control": 1}]}]}
+    assert not fuzz.same_but_markers(changed, plain)
+    other = {"messages": [{"content": [{"type": "text", "text": "q", "bogus": marked}]}]}
+    assert not fuzz.same_but_markers(
+        other, {"messages": [{"content": [{"type": "text", "text": "q", "bogus": None}]}]}
+    )
