@@ -63,6 +63,8 @@ class Fingerprint:
     min_tokens: int
     #: blocks a checkpoint looks back for an earlier entry
     lookback: int
+    #: the sections ("tools", "system") holding a per-call-looking value (a timestamp, ...)
+    dynamic: tuple[str, ...] = ()
 
     @functools.cached_property
     def tool_set(self) -> bytes:
@@ -172,6 +174,9 @@ def _fingerprint(prefix: Prefix, model: str, min_tokens: int, lookback: int) -> 
         ends = [*heads, *prefix.ends]
     else:
         tools, system, messages, ends = _walk(prefix)
+    # (tools and system end by block ``s``: the messages are not scanned for these hints)
+    hinted = {b.section for b in blocks[:s] if b.dynamic is not None}
+    dynamic = tuple(section for section in ("tools", "system") if section in hinted)
     marks: list[tuple[bytes, int, int]] = []
     ttls: list[str] = []
     seen: set[int] = set()
@@ -195,4 +200,5 @@ def _fingerprint(prefix: Prefix, model: str, min_tokens: int, lookback: int) -> 
         estimated_tokens=prefix.total_tokens,
         min_tokens=min_tokens,
         lookback=lookback,
+        dynamic=dynamic,
     )

@@ -7,7 +7,8 @@ dropped) and thread-safe. Keyed hashes and counts only (:mod:`.fingerprint`).
   written or read, its TTL, and whether the request that wrote it had responded yet;
 - recent fingerprints, indexed by tool set, system and first message, to find the earlier
   request most like a new one (the one it "should" have shared a cache with);
-- workloads (same model, tool set and system layout): how often a section's value is new.
+- workloads (same model, tool set and system layout): how often a section's value is new
+  (judged after 5 calls when the section holds a per-call-looking value, else after 20).
 """
 
 from __future__ import annotations
@@ -30,6 +31,9 @@ DEFAULT_MAX_AGE = 3 * ONE_HOUR
 #: calls of a workload before churn is judged, and the share of new values that is churn
 CHURN_CALLS = 5
 CHURN_SHARE = 0.8
+#: the same for a section with no per-call-looking value (no timestamp, UUID, ...): several
+#: tenants' prompts in turn are each new at first, and only their return tells them apart
+UNHINTED_CHURN_CALLS = 20
 _CANDIDATES_PER_KEY = 8
 _SEEN_VALUES = 256
 
@@ -81,6 +85,8 @@ class _Workload:
     seen: dict[str, set[bytes]] = field(default_factory=lambda: {"tools": set(), "system": set()})
     window: deque[tuple[bool, bool]] = field(default_factory=lambda: deque(maxlen=10))
     warned: set[str] = field(default_factory=set)
+    #: calls compared with an earlier one
+    compared: int = 0
 
 
 def _shared_messages(a: Fingerprint, b: Fingerprint) -> int:
@@ -222,9 +228,13 @@ class DiagnosisMemory:
         if last is None:
             return None
         workload.window.append((new["tools"], new["system"]))
-        if len(workload.window) < CHURN_CALLS:
+        workload.compared += 1
+        if workload.compared < CHURN_CALLS:
             return None
         for position, section in enumerate(("tools", "system")):
+            needed = CHURN_CALLS if section in fp.dynamic else UNHINTED_CHURN_CALLS
+            if workload.compared < needed:
+                continue
             share = sum(map(itemgetter(position), workload.window)) / len(workload.window)
             if share >= CHURN_SHARE and section not in workload.warned and new[section]:
                 workload.warned.add(section)

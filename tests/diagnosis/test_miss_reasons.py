@@ -93,6 +93,46 @@ def test_a_timestamp_in_the_system_prompt_is_system_changed_with_one_churn_warni
     assert "system[0]" in churn[0].getMessage()
 
 
+def _churn_warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [r.getMessage() for r in caplog.records if "changes on most calls" in r.getMessage()]
+
+
+def test_tenants_prompts_in_turn_are_no_churn(caplog: pytest.LogCaptureFixture) -> None:
+    """Ten tenants' system prompts round-robin: each is new on its first call, as a changing
+    prompt would be, but they come back; with no per-call-looking value in them, the hook
+    waits for that before it calls it churn."""
+    sim, client = hooked()
+    tenants = [[{"text": f"You answer for tenant {k} of the platform. " * 150}] for k in range(10)]
+    with caplog.at_level(logging.WARNING, logger="bedrock_cache_hook"):
+        for r in range(6):
+            for k, system in enumerate(tenants):
+                client.converse(modelId=SONNET, system=system, messages=history(1, f"Q{k}-{r}"))
+                sim.advance(33)
+    assert _churn_warnings(caplog) == []
+    assert bch.get_ledger().records()[0].miss_reason == "cold"
+
+
+def test_a_prompt_new_on_every_call_without_a_timestamp_warns_once_after_20_calls(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Per-call content with nothing that looks per-call (a retrieved passage) is churn too,
+    judged on more calls."""
+    sim, client = hooked()
+    warned_at = []
+    with caplog.at_level(logging.WARNING, logger="bedrock_cache_hook"):
+        for i in range(30):
+            passage = " ".join(f"passage{i}word{j}" for j in range(40))
+            system = [{"text": passage}, *SYSTEM]
+            client.converse(modelId=SONNET, system=system, messages=history(1, f"Q{i}"))
+            sim.advance(30)
+            if _churn_warnings(caplog) and not warned_at:
+                warned_at.append(i)
+    churn = _churn_warnings(caplog)
+    assert len(churn) == 1 and "system[0]" in churn[0]
+    # the 21st call is the 20th compared with an earlier one
+    assert warned_at == [20]
+
+
 def test_reordered_tools_are_tools_changed() -> None:
     _, client = hooked()
     client.converse(modelId=SONNET, system=SYSTEM, messages=history(1), toolConfig={"tools": TOOLS})
