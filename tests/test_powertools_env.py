@@ -22,8 +22,10 @@ def emf_directive(capsys: pytest.CaptureFixture[str], **install: Any) -> tuple[s
     client.converse(modelId=MODEL, messages=[{"role": "user", "content": [{"text": "hi"}]}])
     capsys.readouterr()
     flush()
-    (line,) = [x for x in capsys.readouterr().out.splitlines() if x.startswith("{")]
+    # the model's line, then its miss reasons' ("hi" is under the model minimum)
+    line, reason = [x for x in capsys.readouterr().out.splitlines() if x.startswith("{")]
     document = json.loads(line)
+    assert json.loads(reason)["MissReason"] == "below_minimum"
     return document["_aws"]["CloudWatchMetrics"][0]["Namespace"], document["ServiceName"]
 
 

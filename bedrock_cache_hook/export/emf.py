@@ -14,7 +14,12 @@ model seen since the previous flush, and nothing when there were no calls.
 ``CacheHitRate`` (percent of total input read from cache over the flushed window) is left
 out of a line whose calls had no input at all, rather than reported as a misleading 0.
 ``InputTokens`` is Bedrock's uncached input; total input is Input + CacheRead + CacheWrite.
-Numbers and ids only: a line never holds prompt or response text.
+
+Why calls missed: after a model's line, one line per miss reason among its flushed calls
+(``cold``, ``ttl_expired``, ...), with the dimension set ``[ServiceName, ModelId, MissReason]``
+and ``Misses``, ``MissedReadTokens`` and ``MissCostUSD`` (what those misses cost over hits);
+the model's line carries ``MissCostUSD`` over all its calls. Numbers and ids only: a line never
+holds prompt or response text.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..ledger import CallRecord
 
@@ -46,7 +51,9 @@ MAX_NAMESPACE_CHARS = 255
 
 SERVICE_DIMENSION = "ServiceName"
 MODEL_DIMENSION = "ModelId"
+REASON_DIMENSION = "MissReason"
 DIMENSIONS = (SERVICE_DIMENSION, MODEL_DIMENSION)
+REASON_DIMENSIONS = (*DIMENSIONS, REASON_DIMENSION)
 
 #: (metric name, CloudWatch unit), in the order they appear on a line.
 METRICS: tuple[tuple[str, str], ...] = (
@@ -58,9 +65,16 @@ METRICS: tuple[tuple[str, str], ...] = (
     ("CacheHitRate", "Percent"),
     ("CostUSD", "None"),
     ("SavingsUSD", "None"),
+    ("MissCostUSD", "None"),
+)
+#: the same for one miss reason's line
+REASON_METRICS: tuple[tuple[str, str], ...] = (
+    ("Misses", "Count"),
+    ("MissedReadTokens", "Count"),
+    ("MissCostUSD", "None"),
 )
 assert len(METRICS) <= MAX_METRICS_PER_DIRECTIVE
-assert len(DIMENSIONS) <= MAX_DIMENSION_KEYS
+assert len(REASON_DIMENSIONS) <= MAX_DIMENSION_KEYS
 
 #: Rounding keeps float noise (a saving of -1e-17) out of the numbers.
 _USD_DIGITS = 9
@@ -111,6 +125,9 @@ class _Sums:
     output_tokens: int = 0
     cost_usd: float = 0.0
     cost_without_cache_usd: float = 0.0
+    miss_cost_usd: float = 0.0
+    #: miss reason -> [misses, missed read tokens, their cost over hits]
+    reasons: dict[str, list[float]] = field(default_factory=dict)
 
     def add(self, record: CallRecord) -> None:
         self.calls += 1
@@ -120,6 +137,23 @@ class _Sums:
         self.output_tokens += record.output_tokens
         self.cost_usd += record.cost_usd
         self.cost_without_cache_usd += record.cost_without_cache_usd
+        reason = record.miss_reason
+        if reason is not None:
+            self.miss_cost_usd += record.miss_cost_usd
+            sums = self.reasons.setdefault(dimension_value(reason), [0, 0, 0.0])
+            sums[0] += 1
+            sums[1] += record.missed_read_tokens
+            sums[2] += record.miss_cost_usd
+
+    def reason_values(self) -> dict[str, dict[str, float]]:
+        return {
+            reason: {
+                "Misses": misses,
+                "MissedReadTokens": tokens,
+                "MissCostUSD": round(usd, _USD_DIGITS),
+            }
+            for reason, (misses, tokens, usd) in sorted(self.reasons.items())
+        }
 
     def values(self) -> dict[str, float]:
         total_input = self.input_tokens + self.cache_read_tokens + self.cache_write_tokens
@@ -131,6 +165,7 @@ class _Sums:
             "OutputTokens": self.output_tokens,
             "CostUSD": round(self.cost_usd, _USD_DIGITS),
             "SavingsUSD": round(self.cost_without_cache_usd - self.cost_usd, _USD_DIGITS),
+            "MissCostUSD": round(self.miss_cost_usd, _USD_DIGITS),
         }
         if total_input:
             rate = 100.0 * self.cache_read_tokens / total_input
@@ -191,22 +226,30 @@ class EmfExporter:
         timestamp = int(time.time() * 1000)
         for model, model_sums in sums.items():
             self._write(self.line(model, model_sums.values(), timestamp))
+            for reason, values in model_sums.reason_values().items():
+                self._write(self.line(model, values, timestamp, reason))
 
-    def line(self, model: str, values: dict[str, float], timestamp: int) -> str:
-        metrics = [{"Name": name, "Unit": unit} for name, unit in METRICS if name in values]
+    def line(
+        self, model: str, values: dict[str, float], timestamp: int, reason: str | None = None
+    ) -> str:
+        """One EMF document: a model's sums, or (``reason``) one miss reason's."""
+        known = METRICS if reason is None else REASON_METRICS
+        metrics = [{"Name": name, "Unit": unit} for name, unit in known if name in values]
+        dimensions: dict[str, str] = {SERVICE_DIMENSION: self.service_name, MODEL_DIMENSION: model}
+        if reason is not None:
+            dimensions[REASON_DIMENSION] = reason
         document: dict[str, object] = {
             "_aws": {
                 "Timestamp": timestamp,
                 "CloudWatchMetrics": [
                     {
                         "Namespace": self.namespace,
-                        "Dimensions": [list(DIMENSIONS)],
+                        "Dimensions": [list(dimensions)],
                         "Metrics": metrics,
                     }
                 ],
             },
-            SERVICE_DIMENSION: self.service_name,
-            MODEL_DIMENSION: model,
+            **dimensions,
         }
-        document.update((name, values[name]) for name, _ in METRICS if name in values)
+        document.update((name, values[name]) for name, _ in known if name in values)
         return json.dumps(document, separators=(",", ":"), allow_nan=False)

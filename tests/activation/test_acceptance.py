@@ -83,7 +83,11 @@ def test_inject_from_the_environment_alone(
     # EMF: nothing until exit (emf_every=100), then one line for both calls.
     lines = stdout.splitlines()
     assert lines[:2] == ["end_turn", "end_turn"]
-    [document] = [validate_emf_line(line) for line in lines[2:]]
+    # then, after the model's line, one line per miss reason: the first call was cold
+    document, cold = [validate_emf_line(line) for line in lines[2:]]
+    assert (cold["MissReason"], cold["Misses"], cold["ModelId"]) == ("cold", 1, MODEL)
+    assert cold["MissedReadTokens"] == records[0]["missed_read_tokens"] > 0
+    assert cold["MissCostUSD"] == document["MissCostUSD"] > 0
     assert document["Calls"] == 2
     assert document["ModelId"] == MODEL
     assert document["CacheReadInputTokens"] == second.cache_read_tokens

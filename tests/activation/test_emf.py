@@ -130,3 +130,36 @@ def test_installed_client_prints_emf_after_every_n_calls(
     bedrock_cache_hook.uninstall(client)  # detaching flushes the third call
     lines = capsys.readouterr().out.splitlines()
     assert [validate_emf_line(line)["Calls"] for line in lines] == [1]
+
+
+def test_each_miss_reason_gets_its_line_after_its_models() -> None:
+    lines, exporter = collect()
+    exporter(record(status="miss", miss_reason="cold", missed_read_tokens=900, miss_cost_usd=0.25))
+    exporter(record(status="miss", miss_reason="ttl_expired", missed_read_tokens=800))
+    exporter(record(status="miss", miss_reason="cold", missed_read_tokens=100, miss_cost_usd=0.5))
+    exporter(record())  # a hit: no reason
+    exporter(record(model_id="amazon.nova-pro-v1:0"))
+    exporter.flush()
+    documents = [validate_emf_line(line) for line in lines]
+    assert [(d["ModelId"], d.get("MissReason")) for d in documents] == [
+        (MODEL, None),
+        (MODEL, "cold"),
+        (MODEL, "ttl_expired"),
+        ("amazon.nova-pro-v1:0", None),
+    ]
+    model, cold, expired, nova = documents
+    assert model["Calls"] == 4 and model["MissCostUSD"] == pytest.approx(0.75)
+    assert (cold["Misses"], cold["MissedReadTokens"]) == (2, 1000)
+    assert cold["MissCostUSD"] == pytest.approx(0.75)
+    assert (expired["Misses"], expired["MissedReadTokens"], expired["MissCostUSD"]) == (1, 800, 0)
+    assert nova["MissCostUSD"] == 0
+    directive = cold["_aws"]["CloudWatchMetrics"][0]
+    assert directive["Dimensions"] == [["ServiceName", "ModelId", "MissReason"]]
+    assert [m["Name"] for m in directive["Metrics"]] == [
+        "Misses",
+        "MissedReadTokens",
+        "MissCostUSD",
+    ]
+    assert "Calls" not in cold  # a reason's line never counts calls twice
+    exporter.flush()
+    assert len(lines) == 4  # the sums, reasons included, restart after a flush

@@ -213,9 +213,15 @@ def test_real_runtime_caches_reports_emf_and_passes_errors_through(
     assert error.body["requestId"] == api.request_ids[3]
     assert any("app.py" in frame for frame in error.body["stackTrace"])
 
-    # One EMF line per invocation (the failed one included), matching what was served.
+    # One EMF line per invocation (the failed one included), matching what was served, and
+    # after the first (cold) one its miss reason's line.
     lines = [line for line in stdout.splitlines() if line.startswith('{"_aws"')]
-    documents = [validate_emf_line(line) for line in lines]
+    everything = [validate_emf_line(line) for line in lines]
+    reasons = [d for d in everything if "MissReason" in d]
+    documents = [d for d in everything if "MissReason" not in d]
+    assert [(d["MissReason"], d["Misses"]) for d in reasons] == [("cold", 1)], diagnostics
+    assert everything[1] is reasons[0]
+    assert reasons[0]["MissCostUSD"] == documents[0]["MissCostUSD"] > 0
     served = sim.calls()
     assert len(documents) == len(EVENTS) == len(served), diagnostics
     for document, call in zip(documents, served, strict=True):
