@@ -9,7 +9,8 @@ the application's, and units are passed as Powertools' unit names.
 Metrics, one value per call (CloudWatch's ``Sum`` adds them up over any period): ``<prefix>Calls``,
 ``<prefix>InputTokens`` (uncached), ``<prefix>CacheReadInputTokens``,
 ``<prefix>CacheWriteInputTokens``, ``<prefix>OutputTokens`` (Count), ``<prefix>CostUSD`` and
-``<prefix>SavingsUSD`` (None; savings may be negative when writes were never read). A
+``<prefix>SavingsUSD`` (None; savings may be negative when writes were never read),
+``<prefix>MissCostUSD`` (None: what a miss cost over a hit; 0 on hits). A
 Powertools document has one set of dimensions, so there is no ``ModelId`` dimension here:
 per-model numbers stay in the ledger, the JSON lines and our own EMF lines.
 """
@@ -35,6 +36,7 @@ def _values(record: CallRecord) -> list[tuple[str, str, float]]:
         ("OutputTokens", "Count", record.output_tokens),
         ("CostUSD", "None", record.cost_usd),
         ("SavingsUSD", "None", record.cost_without_cache_usd - record.cost_usd),
+        ("MissCostUSD", "None", record.miss_cost_usd),
     ]
 
 

@@ -65,6 +65,9 @@ def test_calls_go_into_the_applications_document(
     assert document["BedrockCostUSD"] == pytest.approx([r.cost_usd for r in records])
     savings = [r.cost_without_cache_usd - r.cost_usd for r in records]
     assert document["BedrockSavingsUSD"] == pytest.approx(savings)
+    # the first call was cold, the second read what it wrote
+    assert document["BedrockMissCostUSD"] == pytest.approx([r.miss_cost_usd for r in records])
+    assert document["BedrockMissCostUSD"][0] > 0 == document["BedrockMissCostUSD"][1]
     stop()
     client.converse(modelId=MODEL, messages=[{"role": "user", "content": [{"text": "hi"}]}])
     metrics.add_metric(name="Orders", unit="Count", value=1)
