@@ -9,7 +9,9 @@ Rules, in priority order while the budget (4 minus the caller's markers) lasts:
 2. the rolling tail: the last markable block of the conversation, so the next turn reads
    everything before it;
 3. the previous tail: when the previous request's (marked) tail is further back than the
-   model's lookback (Claude ~20 blocks; Nova none), mark it too so its entry is still read.
+   model's lookback (Claude ~20 blocks; Nova none), mark it too so its entry is still read;
+   under a cap on cached tokens (Nova's 20K), the tail is the last block within it by the
+   estimates, with a hedge 10% under it in case they overshoot.
 
 Every marker sits where the cumulative prefix reaches the model minimum, right after a block
 that may carry one, never where a caller marker already is. The caller's markers are never
@@ -54,7 +56,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ..catalog import ModelSpec, Prices
-from .memory import TailHit
+from .placement import hedge_the_cap, last_markable, previous_tail_block
 from .plan_types import Observations, Plan, PlannedMarker, Policy
 from .prefix import FIVE_MINUTES, ONE_HOUR, Prefix
 from .pricing import (
@@ -78,17 +80,6 @@ __all__ = [
 
 #: previous-tail markers are added a little before the lookback limit, to stay clear of it
 LOOKBACK_SAFETY = 4
-
-
-def _last_markable(prefix: Prefix, section: str, cap: int | None = None) -> int | None:
-    """The section's last block that may carry a marker (within ``cap`` cached tokens)."""
-    blocks = prefix.blocks
-    index = prefix.last.get(section, -1)
-    while index >= 0 and blocks[index].section == section:  # sections are contiguous
-        if blocks[index].markable and (cap is None or prefix.cumulative[index] <= cap):
-            return index
-        index -= 1
-    return None
 
 
 def _tail_worth_marking(
@@ -181,16 +172,16 @@ def _stable_anchors(  # noqa: PLR0917 - one step of plan(), split out for size
     if obs.churn:
         notes.append("system-churn")
         if "tools" in spec.sections:
-            consider(_last_markable(prefix, "tools"), "tools-anchor", anchor_ttl)
+            consider(last_markable(prefix, "tools"), "tools-anchor", anchor_ttl)
     elif obs.anchors_mostly_unused and new_anchor:
         notes.append("anchor-unproven")
     elif not mark_anchors:
         notes.append("anchor-reused-too-slowly")
     else:
         if "tools" in spec.sections:
-            consider(_last_markable(prefix, "tools"), "tools-anchor", anchor_ttl)
+            consider(last_markable(prefix, "tools"), "tools-anchor", anchor_ttl)
         if "system" in spec.sections:
-            consider(_last_markable(prefix, "system"), "system-anchor", anchor_ttl)
+            consider(last_markable(prefix, "system"), "system-anchor", anchor_ttl)
 
 
 def plan(
@@ -241,7 +232,7 @@ def plan(
 
     # past Nova's cap on cached tokens a checkpoint caches nothing: the tail moves back
     cap = spec.max_cached_tokens
-    tail = _last_markable(prefix, "messages", cap) if "messages" in spec.sections else None
+    tail = last_markable(prefix, "messages", cap) if "messages" in spec.sections else None
     if obs.churn:
         tail = None
     tail_wanted = False
@@ -255,11 +246,8 @@ def plan(
         else:
             notes.append(why_not)
 
-    previous = _previous_tail_block(prefix, obs.previous_tail)
-    if tail_wanted and tail is not None and previous is not None:
-        limit = max(0, spec.lookback_blocks - LOOKBACK_SAFETY)
-        if tail - previous > limit:
-            consider(previous, "previous-tail", None)
+    if tail_wanted and tail is not None:
+        _behind_the_tail(prefix, spec, obs, tail, consider)
 
     if len(candidates) > max(budget, 0):
         notes.append("over-budget")
@@ -270,6 +258,22 @@ def plan(
     return Plan(tuple(ordered), tuple(notes), *_tail_marker(prefix, ordered, tail))
 
 
+def _behind_the_tail(
+    prefix: Prefix,
+    spec: ModelSpec,
+    obs: Observations,
+    tail: int,
+    consider: Callable[[int | None, str, str | None], None],
+) -> None:
+    """The markers a marked tail needs behind it: a capped tail's hedge, and the previous
+    tail when it is further back than the model looks."""
+    if spec.max_cached_tokens is not None:
+        hedge_the_cap(prefix, tail, spec.max_cached_tokens, consider)
+    previous = previous_tail_block(prefix, obs.previous_tail)
+    if previous is not None and tail - previous > max(0, spec.lookback_blocks - LOOKBACK_SAFETY):
+        consider(previous, "previous-tail", None)
+
+
 def _tail_marker(
     prefix: Prefix, ordered: list[PlannedMarker], tail: int | None
 ) -> tuple[bool, bool]:
@@ -277,18 +281,3 @@ def _tail_marker(
     at_tail = [m.ttl for m in prefix.markers if m.after == tail]
     at_tail += [m.ttl for m in ordered if m.after == tail]
     return bool(at_tail), bool(at_tail) and at_tail[0] == "1h"
-
-
-def _previous_tail_block(prefix: Prefix, previous: TailHit | None) -> int | None:
-    """Where the previous request's tail marker went: the last markable block of the message
-    that ended at ``previous.index`` (memory keys tails by their message end)."""
-    if previous is None or not previous.marked or not 0 <= previous.index < len(prefix.blocks):
-        return None
-    message = prefix.blocks[previous.index].path[0]
-    for index in range(previous.index, -1, -1):
-        block = prefix.blocks[index]
-        if block.section != "messages" or block.path[0] != message:
-            return None
-        if block.markable:
-            return index
-    return None

@@ -93,3 +93,30 @@ def test_no_marker_past_novas_cap_on_cached_tokens() -> None:
     assert result.add, result.notes
     assert all(prefix.cumulative[m.after] <= spec.max_cached_tokens for m in result.add)
     assert prefix.total_tokens > spec.max_cached_tokens
+
+
+def test_a_tail_capped_by_novas_cap_gets_a_hedge_under_it() -> None:
+    """Estimates may put the capped tail past the true cap, where it caches nothing: a second
+    checkpoint a margin under the cap keeps most of the conversation read."""
+    from bedrock_cache_hook.request.placement import CAP_HEDGE
+    from bedrock_cache_hook.request.planner import Observations, Policy, plan
+
+    spec = resolve("amazon.nova-pro-v1:0").spec
+    assert spec is not None and spec.max_cached_tokens is not None
+    cap = spec.max_cached_tokens
+    turn = "word " * 1_500  # ~1.9k estimated tokens per message
+    messages = [
+        {"role": "user" if i % 2 == 0 else "assistant", "content": [{"text": f"{i} {turn}"}]}
+        for i in range(15)
+    ]
+    params = {"system": [{"text": "You are terse. " * 400}], "messages": messages}
+    prefix, _ = converse.parse(params, spec)
+    assert prefix.total_tokens > cap
+    result = plan(prefix, spec, Policy(), Observations())
+    by_reason = {m.reason: prefix.cumulative[m.after] for m in result.add}
+    assert cap * CAP_HEDGE < by_reason["tail"] <= cap
+    assert by_reason["cap-hedge"] <= cap * CAP_HEDGE < by_reason["tail"]
+    # a conversation within the cap needs no hedge
+    short, _ = converse.parse({**params, "messages": messages[:5]}, spec)
+    assert short.total_tokens < cap * CAP_HEDGE
+    assert "cap-hedge" not in {m.reason for m in plan(short, spec, Policy(), Observations()).add}
