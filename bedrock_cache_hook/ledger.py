@@ -22,6 +22,7 @@ __all__ = [
     "ReasonSummary",
     "Status",
     "Summary",
+    "Totals",
     "classify",
     "get_ledger",
 ]
@@ -95,8 +96,9 @@ _STATUS_FIELD: dict[Status, str] = {
 _COUNTED = tuple(f.name for f in fields(ModelSummary) if f.type in ("int", int))
 
 
-class _Totals:
-    """Mutable running sums behind a ``ModelSummary``; only touched under the ledger lock."""
+class Totals:
+    """Mutable running sums behind a ``ModelSummary`` (the ledger's, and each EMF flush's);
+    not thread-safe: its owner holds a lock around it."""
 
     def __init__(self) -> None:
         self.counts: dict[str, int] = dict.fromkeys(_COUNTED, 0)
@@ -144,8 +146,8 @@ class Ledger:
         self._check_capacity(capacity)
         self._lock = threading.Lock()
         self._records: deque[CallRecord] = deque(maxlen=capacity)
-        self._totals = _Totals()
-        self._by_model: dict[str, _Totals] = {}
+        self._totals = Totals()
+        self._by_model: dict[str, Totals] = {}
         self._listeners: list[Listener] = []
 
     @staticmethod
@@ -179,7 +181,7 @@ class Ledger:
             self._totals.add(record)
             model = self._by_model.get(record.model_id)
             if model is None:
-                model = self._by_model[record.model_id] = _Totals()
+                model = self._by_model[record.model_id] = Totals()
             model.add(record)
             listeners = tuple(self._listeners)
         for listener in listeners:
@@ -212,7 +214,7 @@ class Ledger:
         """Forget every record and reset the totals."""
         with self._lock:
             self._records.clear()
-            self._totals = _Totals()
+            self._totals = Totals()
             self._by_model = {}
 
     def __len__(self) -> int:

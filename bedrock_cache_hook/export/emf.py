@@ -30,9 +30,8 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
-from ..ledger import CallRecord
+from ..ledger import CallRecord, ModelSummary, ReasonSummary, Totals
 
 __all__ = [
     "MAX_DIMENSION_VALUE_CHARS",
@@ -116,61 +115,32 @@ def set_per_invocation(enabled: bool) -> None:
     _PerInvocation.enabled = enabled
 
 
-@dataclass
-class _Sums:
-    calls: int = 0
-    input_tokens: int = 0
-    cache_read_tokens: int = 0
-    cache_write_tokens: int = 0
-    output_tokens: int = 0
-    cost_usd: float = 0.0
-    cost_without_cache_usd: float = 0.0
-    miss_cost_usd: float = 0.0
-    #: miss reason -> [misses, missed read tokens, their cost over hits]
-    reasons: dict[str, list[float]] = field(default_factory=dict)
+def _values(totals: ModelSummary) -> dict[str, float]:
+    """A model's line: its flushed calls' sums."""
+    values: dict[str, float] = {
+        "Calls": totals.calls,
+        "InputTokens": totals.input_tokens,
+        "CacheReadInputTokens": totals.cache_read_tokens,
+        "CacheWriteInputTokens": totals.cache_write_tokens,
+        "OutputTokens": totals.output_tokens,
+        "CostUSD": round(totals.cost_usd, _USD_DIGITS),
+        "SavingsUSD": round(totals.savings_usd, _USD_DIGITS),
+        "MissCostUSD": round(totals.miss_cost_usd, _USD_DIGITS),
+    }
+    total_input = totals.total_input_tokens
+    if total_input:
+        rate = 100.0 * totals.cache_read_tokens / total_input
+        values["CacheHitRate"] = round(rate, _PERCENT_DIGITS)
+    return values
 
-    def add(self, record: CallRecord) -> None:
-        self.calls += 1
-        self.input_tokens += record.input_tokens
-        self.cache_read_tokens += record.cache_read_tokens
-        self.cache_write_tokens += record.cache_write_tokens
-        self.output_tokens += record.output_tokens
-        self.cost_usd += record.cost_usd
-        self.cost_without_cache_usd += record.cost_without_cache_usd
-        reason = record.miss_reason
-        if reason is not None:
-            self.miss_cost_usd += record.miss_cost_usd
-            sums = self.reasons.setdefault(dimension_value(reason), [0, 0, 0.0])
-            sums[0] += 1
-            sums[1] += record.missed_read_tokens
-            sums[2] += record.miss_cost_usd
 
-    def reason_values(self) -> dict[str, dict[str, float]]:
-        return {
-            reason: {
-                "Misses": misses,
-                "MissedReadTokens": tokens,
-                "MissCostUSD": round(usd, _USD_DIGITS),
-            }
-            for reason, (misses, tokens, usd) in sorted(self.reasons.items())
-        }
-
-    def values(self) -> dict[str, float]:
-        total_input = self.input_tokens + self.cache_read_tokens + self.cache_write_tokens
-        values: dict[str, float] = {
-            "Calls": self.calls,
-            "InputTokens": self.input_tokens,
-            "CacheReadInputTokens": self.cache_read_tokens,
-            "CacheWriteInputTokens": self.cache_write_tokens,
-            "OutputTokens": self.output_tokens,
-            "CostUSD": round(self.cost_usd, _USD_DIGITS),
-            "SavingsUSD": round(self.cost_without_cache_usd - self.cost_usd, _USD_DIGITS),
-            "MissCostUSD": round(self.miss_cost_usd, _USD_DIGITS),
-        }
-        if total_input:
-            rate = 100.0 * self.cache_read_tokens / total_input
-            values["CacheHitRate"] = round(rate, _PERCENT_DIGITS)
-        return values
+def _reason_values(reason: ReasonSummary) -> dict[str, float]:
+    """One miss reason's line."""
+    return {
+        "Misses": reason.calls,
+        "MissedReadTokens": reason.missed_read_tokens,
+        "MissCostUSD": round(reason.miss_cost_usd, _USD_DIGITS),
+    }
 
 
 def _stdout(line: str) -> None:
@@ -196,7 +166,7 @@ class EmfExporter:
         self.every = every
         self._write = write
         self._lock = threading.Lock()
-        self._sums: dict[str, _Sums] = {}
+        self._sums: dict[str, Totals] = {}
         self._pending = 0
 
     def __call__(self, record: CallRecord) -> None:
@@ -204,7 +174,7 @@ class EmfExporter:
             model = dimension_value(record.model_id)
             sums = self._sums.get(model)
             if sums is None:
-                sums = self._sums[model] = _Sums()
+                sums = self._sums[model] = Totals()
             sums.add(record)
             self._pending += 1
             if not _PerInvocation.enabled and self._pending >= self.every:
@@ -225,9 +195,12 @@ class EmfExporter:
         sums, self._sums, self._pending = self._sums, {}, 0
         timestamp = int(time.time() * 1000)
         for model, model_sums in sums.items():
-            self._write(self.line(model, model_sums.values(), timestamp))
-            for reason, values in model_sums.reason_values().items():
-                self._write(self.line(model, values, timestamp, reason))
+            totals = model_sums.freeze()
+            self._write(self.line(model, _values(totals), timestamp))
+            for reason, by_reason in totals.by_reason.items():
+                self._write(
+                    self.line(model, _reason_values(by_reason), timestamp, dimension_value(reason))
+                )
 
     def line(
         self, model: str, values: dict[str, float], timestamp: int, reason: str | None = None
