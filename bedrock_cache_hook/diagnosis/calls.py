@@ -25,7 +25,13 @@ def diagnose_call(
     saw, the reason from what its memory held when it was sent (none for other errors)."""
     if ticket is None:
         return Diagnosis("healed") if healed else NO_DIAGNOSIS
-    memory.finish(ticket, succeeded=status != "error")
+    memory.finish(
+        ticket,
+        succeeded=status != "error",
+        read=usage.cache_read_tokens,
+        written=usage.cache_write_tokens,
+        total=usage.input_tokens + usage.cache_read_tokens + usage.cache_write_tokens,
+    )
     if status == "error" and not healed:
         return Diagnosis("marker_rejected") if rejected else NO_DIAGNOSIS
     return diagnose(

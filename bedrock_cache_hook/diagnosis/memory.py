@@ -3,8 +3,8 @@
 Bounded (``capacity`` entries per table, entries older than ``max_age`` seconds ignored and
 dropped) and thread-safe. Keyed hashes and counts only (:mod:`.fingerprint`).
 
-- marks: every prefix a request marked (keyed chain hash at the marker), with when it was last
-  written or read, its TTL, and whether the request that wrote it had responded yet;
+- marks (:mod:`.marks`): every prefix a request marked, as far as the responses tell
+  what Bedrock holds;
 - recent fingerprints, indexed by tool set, system and first message, to find the earlier
   request most like a new one (the one it "should" have shared a cache with);
 - workloads (same model, tool set and system layout): how often a section's value is new
@@ -20,8 +20,9 @@ from itertools import chain, repeat
 from operator import itemgetter
 
 from ..frozen import fast_init
-from ..request.prefix import FIVE_MINUTES, ONE_HOUR, TTL_SECONDS
+from ..request.prefix import ONE_HOUR
 from .fingerprint import Fingerprint, first_difference, keyed
+from .marks import MarkTable, SeenMark
 
 __all__ = ["Churn", "DiagnosisMemory", "SeenMark", "Ticket"]
 
@@ -36,28 +37,6 @@ CHURN_SHARE = 0.8
 UNHINTED_CHURN_CALLS = 20
 _CANDIDATES_PER_KEY = 8
 _SEEN_VALUES = 256
-
-
-@dataclass
-class _Mark:
-    index: int
-    tokens: int
-    last_seen: float
-    ttl: str
-    writer: int
-    responded: bool
-
-
-@fast_init
-@dataclass(frozen=True)
-class SeenMark:
-    """The longest prefix of a new request that an earlier request had marked."""
-
-    index: int
-    tokens: int
-    last_seen: float
-    ttl: str
-    responded: bool
 
 
 @dataclass(frozen=True)
@@ -113,7 +92,7 @@ class DiagnosisMemory:
         self.max_age = float(max_age)
         self._lock = threading.Lock()
         self._seq = 0
-        self._marks: OrderedDict[bytes, _Mark] = OrderedDict()
+        self._marks = MarkTable()
         self._recent: OrderedDict[int, tuple[Fingerprint, float]] = OrderedDict()
         self._index: OrderedDict[bytes, deque[int]] = OrderedDict()
         self._workloads: OrderedDict[bytes, _Workload] = OrderedDict()
@@ -132,49 +111,24 @@ class DiagnosisMemory:
             self._seq += 1
             seq = self._seq
             keys = self._keys(fp)
-            seen = self._seen(fp, now)
+            seen = self._marks.seen(fp, now, self.max_age)
             previous = self._previous(fp, keys, now)
             churn = self._churn(fp)
             self._register(fp, keys, seq, now)
             self._trim()
         return Ticket(seq, fp, now, seen, previous, churn)
 
-    def finish(self, ticket: Ticket, succeeded: bool) -> None:
-        """After the response: what the request marked is written (or refreshed) from now."""
+    def finish(
+        self, ticket: Ticket, succeeded: bool, read: int = 0, written: int = 0, total: int = 0
+    ) -> None:
+        """After the response: what the request marked is written (or refreshed) from now,
+        as far as its usage tells (``total``: all input tokens, 0 when none came back)."""
         if not succeeded:
             return
         with self._lock:
-            for h, _, _ in ticket.fingerprint.marks:
-                mark = self._marks.get(h)
-                if mark is not None:
-                    mark.last_seen = max(mark.last_seen, ticket.now)
-                    mark.responded = True
-
-    def _seen(self, fp: Fingerprint, now: float) -> SeenMark | None:
-        best: _Mark | None = None
-        marks, max_age = self._marks, self.max_age
-        for h, _, _ in fp.marks:
-            mark = marks.get(h)
-            if mark is None or now - mark.last_seen > max_age:
-                continue
-            if best is None or mark.index > best.index:
-                best = mark
-        # ends are in prefix order: from the deepest back, the first live one is the best
-        hashes, indices = fp.end_hashes, fp.end_indices
-        for position in range(len(hashes) - 1, -1, -1):
-            if best is not None and indices[position] <= best.index:
-                break
-            mark = marks.get(hashes[position])
-            if (
-                mark is not None
-                and now - mark.last_seen <= max_age
-                and (best is None or mark.index > best.index)
-            ):
-                best = mark
-                break
-        if best is None:
-            return None
-        return SeenMark(best.index, best.tokens, best.last_seen, best.ttl, best.responded)
+            self._marks.settle(
+                ticket.fingerprint, ticket.seq, ticket.seen, ticket.now, (read, written, total)
+            )
 
     def _keys(self, fp: Fingerprint) -> list[bytes]:
         keys = [keyed(b"by-workload", fp.workload)]
@@ -244,15 +198,7 @@ class DiagnosisMemory:
         return None
 
     def _register(self, fp: Fingerprint, keys: list[bytes], seq: int, now: float) -> None:
-        for (h, index, tokens), ttl in zip(fp.marks, fp.mark_ttls, strict=True):
-            mark = self._marks.get(h)
-            # a caller's marker may carry any ttl string (Bedrock rejects it): 5 minutes then
-            lifetime = TTL_SECONDS.get(mark.ttl, FIVE_MINUTES) if mark is not None else 0.0
-            if mark is not None and mark.responded and now - mark.last_seen < lifetime:
-                self._marks.move_to_end(h)
-                continue  # a live entry: this request reads it, its response refreshes it
-            self._marks[h] = _Mark(index, tokens, now, ttl, seq, responded=False)
-            self._marks.move_to_end(h)
+        self._marks.register(fp, seq, now)
         self._recent[seq] = (fp, now)
         for key in keys:
             slot = self._index.get(key)

@@ -52,8 +52,10 @@ MissReason = Literal[
 ]
 MISS_REASONS: tuple[str, ...] = MissReason.__args__  # type: ignore[attr-defined]
 
-#: an earlier marked prefix counts as read when the reads cover this share of it
+#: an earlier marked prefix counts as read when the reads cover this share of its estimate,
+#: or of its size when a response reported it
 _READ_SHARE = 0.9
+_KNOWN_SHARE = 0.99
 
 
 @fast_init
@@ -115,8 +117,12 @@ def diagnose(
     if read == 0 and cache_write_tokens == 0 and markers:
         return Diagnosis("below_minimum")
     seen = ticket.seen
-    if seen is not None and read < _READ_SHARE * seen.tokens * scale:
-        missed = max(0, round(seen.tokens * scale) - read)
+    # its size as Bedrock reported it when known, else the estimate at this call's scale
+    # (estimates err differently per section: a long history skews the call's scale)
+    size = (seen.real or seen.tokens * scale) if seen is not None else 0.0
+    share = _KNOWN_SHARE if seen is not None and seen.real else _READ_SHARE
+    if seen is not None and read < share * size:
+        missed = max(0, round(size) - read)
         later = [index - seen.index for _, index, _ in fp.marks if index >= seen.index]
         if not later or min(later) > fp.lookback:
             return Diagnosis("lookback_exceeded", None, missed)

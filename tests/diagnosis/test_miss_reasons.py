@@ -14,6 +14,8 @@ import bedrock_cache_hook as bch
 from bedrock_cache_hook.sim import LatencyModel, Simulator
 
 SONNET = "us.anthropic.claude-sonnet-4-5-20250929-v1:0"
+NOVA = "us.amazon.nova-pro-v1:0"
+CACHE_POINT = {"cachePoint": {"type": "default"}}
 SYSTEM = [{"text": "You are the on-call assistant for the payments platform team. " * 150}]
 TOOLS = [
     {
@@ -230,3 +232,72 @@ def test_a_healed_call_says_healed() -> None:
     _, client = hooked(model_overrides={"no-cache": {"caching": True, "min_tokens": 0}})
     client.converse(modelId="meta.llama3-3-70b-instruct-v1:0", system=SYSTEM, messages=history(1))
     assert last().miss_reason == "healed"
+
+
+def _grown(turns: int) -> list[dict[str, Any]]:
+    """A history whose messages are estimated with another bias than the tools' JSON (log
+    lines, numbers): the call's overall estimate-to-token ratio drifts as it grows."""
+    out: list[dict[str, Any]] = []
+    for i in range(turns):
+        lines = " ".join(f"2026-12-02 10:{i % 60:02d}:{j:02d} id={i * 97 + j}" for j in range(60))
+        out.append(user(f"Logs of step {i}: {lines}"))
+        out.append(assistant(f"Step {i} read."))
+    out.append(user("What next?"))
+    return out
+
+
+def test_a_timestamp_stays_system_changed_as_a_long_history_skews_the_estimates() -> None:
+    """Only the tools come back; each call reads them whole. A read is compared with the
+    size Bedrock reported for that prefix, not with an estimate scaled by the whole call."""
+    sim, client = hooked()
+    for i in range(24):
+        system = [{"text": f"Current time: 2026-12-02T10:{i:02d}:00Z."}, *SYSTEM]
+        client.converse(
+            modelId=SONNET, system=system, messages=_grown(i), toolConfig={"tools": TOOLS * 3}
+        )
+        sim.advance(20)
+    records = bch.get_ledger().records()
+    assert records[0].miss_reason == "cold"
+    assert {r.miss_reason for r in records[1:]} == {"system_changed"}
+    assert len({r.cache_read_tokens for r in records[2:]}) == 1  # the tools, every time
+
+
+def test_a_5m_tail_expired_behind_a_live_1h_prefix_is_ttl_expired_for_the_tail() -> None:
+    """The caller marks a long system prompt 1h and the short tail 5m; after 10 minutes the
+    system prompt is read and the tail is not: most of the prefix read, yet a miss of the
+    tail, with the tail's tokens."""
+    sim, client = hooked(mode="audit")
+    system = [{"text": "You are the on-call assistant for the payments platform team. " * 900}]
+    marked = [*system, {"cachePoint": {"type": "default", "ttl": "1h"}}]
+
+    def ask(turns: int) -> Any:
+        messages = history(turns)
+        messages[-1] = {**messages[-1], "content": [*messages[-1]["content"], CACHE_POINT]}
+        client.converse(modelId=SONNET, system=marked, messages=messages)
+        return last()
+
+    first = ask(1)
+    sim.advance(60)
+    second = ask(2)
+    assert second.miss_reason is None and second.cache_read_tokens == first.cache_write_tokens
+    sim.advance(600)
+    third = ask(3)
+    tail = second.cache_read_tokens + second.cache_write_tokens - third.cache_read_tokens
+    assert third.cache_read_tokens > 0.9 * (third.cache_read_tokens + tail)
+    assert (third.miss_reason, third.missed_read_tokens) == ("ttl_expired", tail)
+    assert third.miss_detail == pytest.approx(600, abs=1)
+
+
+def test_a_nova_conversation_past_the_cap_on_cached_tokens_has_a_reason_for_every_miss() -> None:
+    """Past Nova's 20K cap a marker caches nothing; what the hook remembers as cached is
+    what the usage says was written, so no call past the cap misses for an "unknown" reason."""
+    sim, client = hooked()
+    messages: list[dict[str, Any]] = []
+    for i in range(40):
+        messages = [*messages, user(f"Step {i}: what the tool printed. " * 60)]
+        client.converse(modelId=NOVA, system=SYSTEM, messages=messages)
+        messages = [*messages, assistant(f"Step {i} done.")]
+        sim.advance(10)
+    records = bch.get_ledger().records()
+    assert max(r.cache_read_tokens for r in records) > 15_000  # the cap was reached
+    assert "unknown" not in {r.miss_reason for r in records}
