@@ -222,6 +222,12 @@ class Installation:
             healed=state.healing is not None,
             rejected=state.rejected,
         )
+        ticket = outcome.ticket
+        if ticket is not None and usage.source != "none":
+            fp = ticket.fingerprint
+            self.processor.calibration.learn(
+                fp.model, fp.estimated_tokens, usage.total_input_tokens
+            )
         record = make_record(
             outcome,
             usage,

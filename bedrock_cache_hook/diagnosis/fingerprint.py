@@ -65,6 +65,8 @@ class Fingerprint:
     lookback: int
     #: the sections ("tools", "system") holding a per-call-looking value (a timestamp, ...)
     dynamic: tuple[str, ...] = ()
+    #: the most prefix tokens one request can cache on the model (Nova); 0: no cap
+    max_cached: int = 0
 
     @functools.cached_property
     def tool_set(self) -> bytes:
@@ -130,7 +132,9 @@ _MADE: dict[tuple[object, ...], Fingerprint] = {}
 _MADE_CAP = 4096
 
 
-def fingerprint(prefix: Prefix, model: str, min_tokens: int, lookback: int) -> Fingerprint:
+def fingerprint(
+    prefix: Prefix, model: str, min_tokens: int, lookback: int, max_cached: int = 0
+) -> Fingerprint:
     """The request's fingerprint from its prefix: block digests (keyed per process, see
     :func:`~..prefix.digest`) and the prefix's hash chain, never a second read. The same
     prefix (chain, structure, estimates, markers as sent) gives the very same object."""
@@ -147,17 +151,20 @@ def fingerprint(prefix: Prefix, model: str, min_tokens: int, lookback: int) -> F
         model,
         min_tokens,
         lookback,
+        max_cached,
     )
     made = _MADE.get(key)
     if made is None:
-        made = _fingerprint(prefix, model, min_tokens, lookback)
+        made = _fingerprint(prefix, model, min_tokens, lookback, max_cached)
         if len(_MADE) >= _MADE_CAP:
             _MADE.clear()
         _MADE[key] = made
     return made
 
 
-def _fingerprint(prefix: Prefix, model: str, min_tokens: int, lookback: int) -> Fingerprint:
+def _fingerprint(
+    prefix: Prefix, model: str, min_tokens: int, lookback: int, max_cached: int
+) -> Fingerprint:
     blocks, chain, cumulative = prefix.blocks, prefix.chain, prefix.cumulative
     model_key = utf8(model)
     t = prefix.last.get("tools", -1) + 1
@@ -201,4 +208,5 @@ def _fingerprint(prefix: Prefix, model: str, min_tokens: int, lookback: int) -> 
         min_tokens=min_tokens,
         lookback=lookback,
         dynamic=dynamic,
+        max_cached=max_cached,
     )

@@ -123,9 +123,10 @@ class DiagnosisMemory:
     ) -> None:
         """After the response: what the request marked is written (or refreshed) from now,
         as far as its usage tells (``total``: all input tokens, 0 when none came back)."""
-        if not succeeded:
-            return
         with self._lock:
+            if not succeeded:
+                self._marks.abandon(ticket.fingerprint, ticket.seq)
+                return
             self._marks.settle(
                 ticket.fingerprint, ticket.seq, ticket.seen, ticket.now, (read, written, total)
             )

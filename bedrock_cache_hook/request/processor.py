@@ -20,6 +20,7 @@ from ..diagnosis import DiagnosisMemory, Ticket, fingerprint
 from ..errors import CacheAuditError
 from ..settings.fields import Settings
 from .adapters import CONVERSE, INVOKE, WireRequest, added_by, audit_request, open_request
+from .calibration import TokenCalibration
 from .findings import Finding, finding
 from .healing import Added, Rejections
 from .memory import PrefixMemory
@@ -53,6 +54,7 @@ class RequestProcessor:
     def __init__(self) -> None:
         self.memory = PrefixMemory()
         self.diagnosis = DiagnosisMemory()
+        self.calibration = TokenCalibration()
         self.rejections = Rejections()
         self._logged: set[tuple[str, str | None, str]] = set()
         self._lock = threading.Lock()
@@ -123,6 +125,8 @@ class RequestProcessor:
         plan_notes: tuple[str, ...] = ()
         # what Bedrock refused for this model id is never sent again by this installation
         usable = self.rejections.restrict(model_id, spec) if spec is not None else None
+        if usable is not None and usable.max_cached_tokens is not None:
+            usable = self.calibration.capped(usable, resolution.ref.base_id or resolution.ref.raw)
         if (
             settings.mode == "inject"
             and usable is not None
@@ -203,8 +207,9 @@ class RequestProcessor:
         model = resolution.ref.base_id or resolution.ref.raw
         minimum = spec.min_tokens if spec is not None else 0
         lookback = spec.lookback_blocks if spec is not None else 0
+        cap = (spec.max_cached_tokens or 0) if spec is not None else 0
         self.diagnosis.configure(settings.diagnosis_capacity, settings.diagnosis_max_age)
-        ticket = self.diagnosis.begin(fingerprint(prefix, model, minimum, lookback), now)
+        ticket = self.diagnosis.begin(fingerprint(prefix, model, minimum, lookback, cap), now)
         churn = ticket.churn
         if churn is not None:
             where = f"{churn.section}[{churn.index}]"

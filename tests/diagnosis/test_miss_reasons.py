@@ -288,9 +288,11 @@ def test_a_5m_tail_expired_behind_a_live_1h_prefix_is_ttl_expired_for_the_tail()
     assert third.miss_detail == pytest.approx(600, abs=1)
 
 
-def test_a_nova_conversation_past_the_cap_on_cached_tokens_has_a_reason_for_every_miss() -> None:
-    """Past Nova's 20K cap a marker caches nothing; what the hook remembers as cached is
-    what the usage says was written, so no call past the cap misses for an "unknown" reason."""
+def test_a_nova_conversation_past_the_cap_on_cached_tokens_keeps_reading_the_cap() -> None:
+    """Past Nova's 20K cap a marker caches nothing. The cap is placed in estimated tokens by
+    what earlier responses reported, so the tail stays on a prefix that was written and
+    every later turn reads it; the memory keeps only what the usage says was written, so
+    no miss is put down to an "unknown" reason."""
     sim, client = hooked()
     messages: list[dict[str, Any]] = []
     for i in range(40):
@@ -299,5 +301,24 @@ def test_a_nova_conversation_past_the_cap_on_cached_tokens_has_a_reason_for_ever
         messages = [*messages, assistant(f"Step {i} done.")]
         sim.advance(10)
     records = bch.get_ledger().records()
-    assert max(r.cache_read_tokens for r in records) > 15_000  # the cap was reached
+    past_the_cap = records[-8:]
+    assert all(r.input_tokens + r.cache_read_tokens > 20_000 for r in past_the_cap)
+    assert all(r.cache_read_tokens > 0.9 * 20_000 for r in past_the_cap)
+    assert {r.miss_reason for r in past_the_cap} == {None}
     assert "unknown" not in {r.miss_reason for r in records}
+
+
+def test_a_prefix_the_memory_had_forgotten_and_read_again_still_expires_as_ttl_expired() -> None:
+    """The diagnosis memory is bounded: a re-send after its entry was trimmed reads the
+    prefix with nothing written, and that prefix is what Bedrock holds from then on."""
+    sim, client = hooked(diagnosis_capacity=2)
+    other = [{"text": "You review pull requests for the storage team. " * 150}]
+    client.converse(modelId=SONNET, system=SYSTEM, messages=history(1))
+    client.converse(modelId=SONNET, system=other, messages=history(1))  # trims the first
+    sim.advance(30)
+    client.converse(modelId=SONNET, system=SYSTEM, messages=history(1))
+    assert last().status == "hit" and last().cache_write_tokens == 0
+    sim.advance(301)
+    client.converse(modelId=SONNET, system=SYSTEM, messages=history(1))
+    assert (last().status, last().miss_reason) == ("miss", "ttl_expired")
+    assert last().miss_detail == pytest.approx(301, abs=1)
