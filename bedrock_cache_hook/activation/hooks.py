@@ -222,12 +222,15 @@ class Installation:
             healed=state.healing is not None,
             rejected=state.rejected,
         )
-        ticket = outcome.ticket
-        if ticket is not None and usage.source != "none":
+        ticket, resolution = outcome.ticket, outcome.resolution
+        spec = resolution.spec if resolution is not None else None
+        if ticket is not None and spec is not None and spec.max_cached_tokens is not None:
+            # only a cap counted in real tokens needs the estimates calibrated (Nova)
             fp = ticket.fingerprint
-            self.processor.calibration.learn(
-                fp.model, fp.estimated_tokens, usage.total_input_tokens
-            )
+            if usage.source != "none":
+                self.processor.calibration.learn(
+                    fp.model, fp.estimated_tokens, usage.total_input_tokens
+                )
         record = make_record(
             outcome,
             usage,
