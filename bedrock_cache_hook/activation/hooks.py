@@ -222,15 +222,7 @@ class Installation:
             healed=state.healing is not None,
             rejected=state.rejected,
         )
-        ticket, resolution = outcome.ticket, outcome.resolution
-        spec = resolution.spec if resolution is not None else None
-        if ticket is not None and spec is not None and spec.max_cached_tokens is not None:
-            # only a cap counted in real tokens needs the estimates calibrated (Nova)
-            fp = ticket.fingerprint
-            if usage.source != "none":
-                self.processor.calibration.learn(
-                    fp.model, fp.estimated_tokens, usage.total_input_tokens
-                )
+        self.processor.calibrate(outcome, usage)
         record = make_record(
             outcome,
             usage,

@@ -30,7 +30,7 @@ def diagnose_call(
         succeeded=status != "error",
         read=usage.cache_read_tokens,
         written=usage.cache_write_tokens,
-        total=usage.input_tokens + usage.cache_read_tokens + usage.cache_write_tokens,
+        total=usage.total_input_tokens,
     )
     if status == "error" and not healed:
         return Diagnosis("marker_rejected") if rejected else NO_DIAGNOSIS

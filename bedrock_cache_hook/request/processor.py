@@ -18,6 +18,7 @@ from typing import Any
 from ..catalog import Resolution, resolve
 from ..diagnosis import DiagnosisMemory, Ticket, fingerprint
 from ..errors import CacheAuditError
+from ..response.usage import Usage
 from ..settings.fields import Settings
 from .adapters import CONVERSE, INVOKE, WireRequest, added_by, audit_request, open_request
 from .calibration import TokenCalibration
@@ -29,6 +30,12 @@ from .planner import FIVE_MINUTES, ONE_HOUR, Policy, plan
 from .prefix import Block, Prefix
 
 logger = logging.getLogger("bedrock_cache_hook")
+
+
+def _model_key(resolution: Resolution) -> str:
+    """The model the memories key by: the base model behind a profile or alias."""
+    return resolution.ref.base_id or resolution.ref.raw
+
 
 _LOGGED_CAP = 10_000
 _READ = CONVERSE | INVOKE
@@ -126,7 +133,7 @@ class RequestProcessor:
         # what Bedrock refused for this model id is never sent again by this installation
         usable = self.rejections.restrict(model_id, spec) if spec is not None else None
         if usable is not None and usable.max_cached_tokens is not None:
-            usable = self.calibration.capped(usable, resolution.ref.base_id or resolution.ref.raw)
+            usable = self.calibration.capped(usable, _model_key(resolution))
         if (
             settings.mode == "inject"
             and usable is not None
@@ -189,6 +196,17 @@ class RequestProcessor:
         self._report(settings, model_id, findings)
         return outcome
 
+    def calibrate(self, outcome: RequestOutcome, usage: Usage) -> None:
+        """After the response: on a model whose cap on cached tokens counts real tokens
+        (Nova), how far the request's estimate was from what the response reported."""
+        resolution, ticket = outcome.resolution, outcome.ticket
+        spec = resolution.spec if resolution is not None else None
+        if spec is None or spec.max_cached_tokens is None or ticket is None:
+            return
+        if usage.source != "none":
+            fp = ticket.fingerprint
+            self.calibration.learn(fp.model, fp.estimated_tokens, usage.total_input_tokens)
+
     def _diagnose(
         self,
         *,
@@ -204,7 +222,7 @@ class RequestProcessor:
         if not request.readable or not prefix.blocks:
             return None
         spec = resolution.spec
-        model = resolution.ref.base_id or resolution.ref.raw
+        model = _model_key(resolution)
         minimum = spec.min_tokens if spec is not None else 0
         lookback = spec.lookback_blocks if spec is not None else 0
         cap = (spec.max_cached_tokens or 0) if spec is not None else 0
