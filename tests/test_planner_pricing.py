@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import botocore.session
+
 import bedrock_cache_hook as bch
 from bedrock_cache_hook.bench.text import filler
+from bedrock_cache_hook.request.dialects import converse
 from bedrock_cache_hook.request.memory import AnchorStats, PrefixMemory, TailHit
 from bedrock_cache_hook.request.planner import Observations, Policy
 from bedrock_cache_hook.request.pricing import late_share
+from bedrock_cache_hook.request.processor import RequestProcessor
+from bedrock_cache_hook.settings.fields import Settings
 from bedrock_cache_hook.sim import Simulator
 from tests.test_planner import conversation, placed, prefix
 
@@ -169,3 +174,103 @@ def test_memory_falls_back_to_an_older_live_1h_tail_and_refreshes_it() -> None:
     assert memory.find_previous_tail([(5, b"T1")], 1e9, 800.0 + 3700.0) == TailHit(
         5, 4300.0, True, hour=True
     )
+
+
+def test_a_live_1h_anchor_keeps_the_tail_at_5m() -> None:
+    """A 20,000-token system prompt held in a live 1h entry survives a late next turn by
+    itself: a tail's 1h premium is priced against the 2,500 message tokens left at risk, and
+    does not pay; with the system prompt in a 5m entry the same tail does."""
+    p = prefix(system=[20_000], messages=conversation(3, per_block=500))
+    late = {"requests": 40, "continuations": 40, "late_continuations": 4, "last_seen": 990.0}
+    before = TailHit(3, 990.0, True)
+    five = AnchorStats(**late)
+    obs = Observations(anchor=five, previous_tail=before, read_through=3, now=1000.0)
+    assert _tail_ttl(placed(p, AUTO, obs)) == "1h"
+    hour = AnchorStats(**late, hour_index=0, hour_seen=400.0)
+    obs = Observations(anchor=hour, previous_tail=before, read_through=3, now=1000.0)
+    assert _tail_ttl(placed(p, AUTO, obs)) is None
+    # an hour after its last use that entry is gone: the tail is priced as without it
+    gone = AnchorStats(**late, hour_index=0, hour_seen=400.0 - 3_600.0)
+    obs = Observations(anchor=gone, previous_tail=before, read_through=3, now=1000.0)
+    assert _tail_ttl(placed(p, AUTO, obs)) == "1h"
+
+
+def test_memory_follows_the_stable_prefixs_1h_entry() -> None:
+    memory = PrefixMemory()
+    # a 5m marker on a prefix with no 1h entry writes none
+    memory.remember(anchor=b"A", tail=None, marked_tail=False, now=0.0, anchor_markers=[(2, False)])
+    held = memory.anchor(b"A")
+    assert held is not None and held.hour_entry(0.0) == -1
+    # a 1h marker writes one; a later 5m marker on the same block reads it, refreshing it
+    memory.remember(anchor=b"A", tail=None, marked_tail=False, now=10.0, anchor_markers=[(2, True)])
+    memory.remember(
+        anchor=b"A", tail=None, marked_tail=False, now=3000.0, anchor_markers=[(2, False)]
+    )
+    held = memory.anchor(b"A")
+    assert held is not None and held.hour_entry(3000.0 + 3_500.0) == 2
+    assert held.hour_entry(3000.0 + 3_700.0) == -1
+    # a request that does not mark that block leaves the entry to expire an hour after its use
+    memory.remember(
+        anchor=b"A", tail=None, marked_tail=False, now=4000.0, anchor_markers=[(1, False)]
+    )
+    held = memory.anchor(b"A")
+    assert held is not None and held.hour_seen == 3000.0
+
+
+def test_a_chat_on_a_1h_system_prompt_pays_1h_on_tails_only_for_the_messages_at_risk() -> None:
+    """Through a client: the system prompt moves to 1h on its first late gap; the chat after
+    it comes back late every other turn. A late turn reads the 1h system prompt whatever the
+    tail did, so the tail's 1h premium waits until the messages alone are worth it."""
+    sim = Simulator()
+    client = sim.client()
+    bch.install(client, ledger=bch.Ledger(), clock=lambda: sim.now)
+    system = [{"text": filler(20_000, "s")}]
+    try:
+        opening = [{"role": "user", "content": [{"text": filler(300, "q")}]}]
+        client.converse(modelId=SONNET_45, system=system, messages=opening)
+        sim.advance(600.0)
+        history: list[dict[str, object]] = []
+        calls = []
+        for turn, gap in enumerate([30.0, 600.0] * 6):
+            history = [*history, {"role": "user", "content": [{"text": filler(400, f"u{turn}")}]}]
+            client.converse(modelId=SONNET_45, system=system, messages=history)
+            calls.append(sim.last_call())
+            history = [
+                *history,
+                {"role": "assistant", "content": [{"text": filler(200, f"a{turn}")}]},
+            ]
+            sim.advance(gap)
+    finally:
+        bch.uninstall(client)
+    assert calls[0].cache_write_1h_tokens >= 20_000  # the system prompt, at 1h
+    # the first late continuation: its tail protects only ~1,600 message tokens, 5m
+    assert calls[3].cache_write_1h_tokens == 0
+    # every late turn still reads the system prompt from its 1h entry
+    assert all(c.cache_read_tokens >= 20_000 for c in calls[1:])
+    # and once the history at risk is worth it, the tails do move to 1h
+    assert any(c.cache_write_1h_tokens > 0 for c in calls[5:])
+
+
+def test_a_1h_marker_on_a_block_read_from_a_5m_entry_makes_no_1h_entry() -> None:
+    """The processor tells memory which of its anchor markers write at 1h: one on a block
+    already held by a live 5m entry reads that entry, which keeps its 5m TTL."""
+    service = botocore.session.get_session().get_service_model("bedrock-runtime")
+    operation = service.operation_model("Converse")
+    processor = RequestProcessor()
+    system = [{"text": filler(3_000, "s")}]
+    one_hour = Settings(mode="inject", ttl="1h")
+    five = Settings(mode="inject", ttl="5m")
+
+    def send(settings: Settings, now: float, turn: int) -> None:
+        question = {"role": "user", "content": [{"text": filler(300, f"q{turn}")}]}
+        params = {"modelId": SONNET_45, "system": system, "messages": [question]}
+        processor.process("Converse", params, operation, settings, now)
+
+    anchor = converse.parse({"system": system}, None)[0].chain[0]
+    send(five, 0.0, 0)  # writes the system prompt at 5m
+    send(one_hour, 60.0, 1)  # marks it 1h, but reads the live 5m entry
+    stats = processor.memory.anchor(anchor)
+    assert stats is not None and stats.hour_entry(60.0) == -1
+    send(one_hour, 1_000.0, 2)  # that entry expired: the 1h marker writes a 1h entry
+    stats = processor.memory.anchor(anchor)
+    assert stats is not None and stats.hour_entry(1_000.0 + 3_000.0) == 0

@@ -44,6 +44,14 @@ class AnchorStats:
     #: identical re-send included), and how many of them came 5-60 minutes after the tail
     continuations: int = 0
     late_continuations: int = 0
+    #: the deepest block of the stable prefix a 1h entry holds (-1: none), and when that
+    #: entry was last written or read: while it lives, a late request still reads it
+    hour_index: int = -1
+    hour_seen: float = 0.0
+
+    def hour_entry(self, now: float) -> int:
+        """The block its 1h entry ends at, when that entry is likely still live; else -1."""
+        return self.hour_index if now - self.hour_seen < ONE_HOUR else -1
 
 
 @dataclass
@@ -169,12 +177,15 @@ class PrefixMemory:
         first_message: bool = False,
         boundaries: tuple[list[int], list[bytes], list[bytes]] | None = None,
         outer: bytes | None = None,
+        anchor_markers: Sequence[tuple[int, bool]] = (),
     ) -> None:
         """Record one request: its anchor use, its tail and its earlier message boundaries
         (``boundaries``: their block indices, chain hashes, and the chain hash after each);
         ``outer``: the tools prefix in front of a system prompt (churn detection);
         ``hour_tail``: the tail's marker asked for 1h; ``first_message``: the request is a lone
-        first message (whether such messages get continued is learnt across prefixes)."""
+        first message (whether such messages get continued is learnt across prefixes);
+        ``anchor_markers``: (block index, writes a 1h entry) of the request's markers inside
+        the stable prefix: a marker on its live 1h entry's block reads and refreshes it."""
         with self._lock:
             if outer is not None:
                 stats = self._anchors.get(outer)
@@ -201,6 +212,8 @@ class PrefixMemory:
                     stats.last_seen = now
                     self._anchors.move_to_end(anchor)
                 stats.requests += 1
+                if anchor_markers:
+                    _note_hour_entry(stats, anchor_markers, now)
             if tail is not None:
                 existing = self._tails.get(tail)
                 if existing is None:
@@ -215,3 +228,13 @@ class PrefixMemory:
                     existing.marked = existing.marked or marked_tail
                     self._tails.move_to_end(tail)
             self._trim()
+
+
+def _note_hour_entry(stats: AnchorStats, markers: Sequence[tuple[int, bool]], now: float) -> None:
+    """A marker on the live 1h entry's block reads it, which refreshes it for another hour;
+    a deeper one that writes at 1h makes a new one."""
+    live = stats.hour_entry(now)
+    for index, hour in markers:
+        if index == live or (hour and index > live):
+            stats.hour_index, stats.hour_seen = index, now
+            live = index

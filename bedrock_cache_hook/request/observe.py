@@ -71,8 +71,11 @@ def observe(
     read_through = None
     if previous is not None and now - previous.seen < (ONE_HOUR if previous.hour else FIVE_MINUTES):
         read_through = previous.index
-    elif stats is not None and stats.requests and now - stats.last_seen < FIVE_MINUTES:
-        read_through = stable
+    elif stats is not None and stats.requests:
+        if now - stats.last_seen < FIVE_MINUTES:
+            read_through = stable
+        elif stats.hour_entry(now) >= 0:  # a pause: the stable prefix's 1h entry outlives it
+            read_through = stats.hour_entry(now)
     observations = Observations(
         previous_tail=previous,
         anchor=stats,

@@ -69,7 +69,10 @@ def late_share(stats: AnchorStats | None, gap: float | None = None) -> float:
     """Estimated chance that a prefix's next reuse comes after 5 minutes but within the hour:
     the share of such gaps seen between its uses (on a second sighting, the one gap since the
     first: ``gap``), with a weak prior towards 0 (no gap seen: 0.2; the first gap seen late: 0.73,
-    so one late gap is enough to move)."""
+    so one late gap is enough to move). On a busy prefix the gap ending now is not counted: a
+    lone late gap among many quick ones (a session boundary) rarely comes back, and paying
+    1h on it lost more than it saved on the benchmark's document, re-send and compaction
+    traffic."""
     gaps = max(stats.requests - 1, 0) if stats is not None else 0
     late = max(stats.within_1h - stats.within_5m, 0) if stats is not None else 0
     if gap is not None and gaps == 0:
@@ -118,14 +121,18 @@ _RATIOS_KEPT = 256
 
 
 def _protected_through(prefix: Prefix, obs: Observations) -> int:
-    """Tokens this request's prefix holds in a 1h entry that it reads and so keeps alive
-    (an earlier turn's 1h tail): a late next turn reads them whatever this request marks."""
+    """Tokens this request's prefix holds in a 1h entry that it reads and so keeps alive (an
+    earlier turn's 1h tail, the stable prefix's 1h anchor): a late next turn reads them
+    whatever this request marks."""
+    if obs.now is None:
+        return 0
+    deepest = obs.anchor.hour_entry(obs.now) if obs.anchor is not None else -1
     previous = obs.previous_tail
-    if previous is None or not previous.hour or obs.now is None:
+    if previous is not None and previous.hour and obs.now - previous.seen < ONE_HOUR:
+        deepest = max(deepest, previous.index)
+    if not 0 <= deepest < len(prefix.blocks):
         return 0
-    if obs.now - previous.seen >= ONE_HOUR or not 0 <= previous.index < len(prefix.blocks):
-        return 0
-    return prefix.tokens_through(previous.index)
+    return prefix.tokens_through(deepest)
 
 
 def auto_ttls(
@@ -141,7 +148,8 @@ def auto_ttls(
       (counted as many as its past ones), each late with chance :func:`late_share`;
     * with a tail among the ``k``: its entry holds the whole prefix, so a late next turn
       (chance :func:`conversation_late_share`) reads every segment in front of it, except what
-      an earlier 1h tail that this request reads already keeps.
+      a live 1h entry this request reads already keeps (an earlier turn's 1h tail, or the
+      stable prefix's own 1h entry: a late turn reads those whatever this tail asks).
 
     The ``k`` with the best total gets 1h (none when no total is positive)."""
     read, five, hour, _ = _ratios(prices)

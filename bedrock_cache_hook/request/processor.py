@@ -171,6 +171,7 @@ class RequestProcessor:
                 now=now,
                 boundaries=bounds,
                 outer=outer_hash(prefix),
+                anchor_markers=_anchor_markers(prefix, observations.read_through),
             )
         findings, _ = audit_request(request, prefix, resolution, locations)
         ticket = self._diagnose(
@@ -264,6 +265,20 @@ class RequestProcessor:
                     continue
                 self._logged.add(key)
             logger.warning("cache audit: %s (model %s)", item, model_id)
+
+
+def _anchor_markers(prefix: Prefix, read_through: int | None) -> list[tuple[int, bool]]:
+    """(block, writes a 1h entry there) of the markers inside the stable prefix (tools and
+    system). A 1h marker on a block a live entry already holds reads that entry, which keeps
+    its own TTL: only one past what is read writes at 1h."""
+    last = prefix.last
+    stable = max(last.get("tools", -1), last.get("system", -1))
+    read_to = -1 if read_through is None else read_through
+    return [
+        (m.after, m.ttl == "1h" and m.after > read_to)
+        for m in prefix.markers
+        if 0 <= m.after <= stable
+    ]
 
 
 def prefix_tail_hash(prefix: Prefix) -> bytes | None:
