@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import botocore.config
+import botocore.exceptions
 import botocore.session
+import pytest
 
 import bedrock_cache_hook as bch
 from bedrock_cache_hook.bench.text import filler
 from bedrock_cache_hook.request.dialects import converse
 from bedrock_cache_hook.request.memory import AnchorStats, PrefixMemory, TailHit
+from bedrock_cache_hook.request.observe import boundary_hashes, observe
 from bedrock_cache_hook.request.planner import Observations, Policy
 from bedrock_cache_hook.request.pricing import late_share
 from bedrock_cache_hook.request.processor import RequestProcessor
@@ -197,24 +201,66 @@ def test_a_live_1h_anchor_keeps_the_tail_at_5m() -> None:
 
 def test_memory_follows_the_stable_prefixs_1h_entry() -> None:
     memory = PrefixMemory()
-    # a 5m marker on a prefix with no 1h entry writes none
-    memory.remember(anchor=b"A", tail=None, marked_tail=False, now=0.0, anchor_markers=[(2, False)])
-    held = memory.anchor(b"A")
-    assert held is not None and held.hour_entry(0.0) == -1
-    # a 1h marker writes one; a later 5m marker on the same block reads it, refreshing it
-    memory.remember(anchor=b"A", tail=None, marked_tail=False, now=10.0, anchor_markers=[(2, True)])
+
+    def send(now: float, *markers: tuple[int, bool, bool]) -> AnchorStats:
+        memory.remember(anchor=b"A", tail=None, marked_tail=False, now=now, anchor_markers=markers)
+        held = memory.anchor(b"A")
+        assert held is not None
+        return held
+
+    # a 5m write makes no 1h entry; a 1h marker on a block read from a live entry neither
+    assert send(0.0, (2, False, True)).hour_entry(0.0) == -1
+    assert send(60.0, (2, True, False)).hour_entry(60.0) == -1
+    # a 1h marker that writes makes one; a 1h marker on its block reads it, an hour from then
+    assert send(1_000.0, (2, True, True)).hour_entry(1_000.0) == 2
+    held = send(3_000.0, (2, True, False))
+    assert held.hour_entry(3_000.0 + 3_500.0) == 2
+    assert held.hour_entry(3_000.0 + 3_700.0) == -1
+    # a 5m marker on it confirms nothing, nor does a marker elsewhere: the belief lapses
+    assert send(4_000.0, (2, False, False), (1, False, False)).hour_seen == 3_000.0
+    # a deeper 1h marker that writes moves it; one that reads a deeper 5m entry does not
+    assert send(4_100.0, (3, True, False)).hour_index == 2
+    assert send(4_200.0, (3, True, True)).hour_index == 3
+
+
+def test_a_pause_reads_through_the_stable_prefixs_1h_entry() -> None:
+    """Ten minutes after its last use, the system prompt's 5m entry is gone but its 1h entry
+    is not: observe() says the request reads through it, so what it writes (and the 1h
+    premium on it) is the conversation alone."""
+    memory = PrefixMemory()
+    p = prefix(system=[20_000], messages=conversation(3, per_block=500))
+    anchor = p.chain[0]
     memory.remember(
-        anchor=b"A", tail=None, marked_tail=False, now=3000.0, anchor_markers=[(2, False)]
+        anchor=anchor, tail=None, marked_tail=False, now=0.0, anchor_markers=[(0, True, True)]
     )
-    held = memory.anchor(b"A")
-    assert held is not None and held.hour_entry(3000.0 + 3_500.0) == 2
-    assert held.hour_entry(3000.0 + 3_700.0) == -1
-    # a request that does not mark that block leaves the entry to expire an hour after its use
-    memory.remember(
-        anchor=b"A", tail=None, marked_tail=False, now=4000.0, anchor_markers=[(1, False)]
-    )
-    held = memory.anchor(b"A")
-    assert held is not None and held.hour_seen == 3000.0
+    late, _ = observe(memory, p, 600.0, 3_600.0, boundary_hashes(p))
+    assert late.read_through == 0
+    gone, _ = observe(memory, p, 4_000.0, 3_600.0, boundary_hashes(p))
+    assert gone.read_through is None
+
+
+def test_a_failed_1h_write_is_not_believed_for_ever() -> None:
+    """The request that first asks 1h for the system prompt fails (throttled, then retried by
+    the caller): memory had already noted a 1h entry. The hook keeps 1h on what it believes
+    held, so the retry writes it at 1h and every burst after a pause still reads it."""
+    sim = Simulator()
+    client = sim.client(config=botocore.config.Config(retries={"total_max_attempts": 1}))
+    bch.install(client, ledger=bch.Ledger(), clock=lambda: sim.now)
+    system = [{"text": filler(20_000, "s")}]
+    reads = []
+    try:
+        for n in range(36):
+            question = [{"role": "user", "content": [{"text": filler(300, f"q{n}")}]}]
+            if n == 6:  # the first request after a pause that asks 1h for the system prompt
+                sim.fail_next("throttle")
+                with pytest.raises(botocore.exceptions.ClientError):
+                    client.converse(modelId=SONNET_45, system=system, messages=question)
+            client.converse(modelId=SONNET_45, system=system, messages=question)
+            reads.append(sim.last_call().cache_read_tokens)
+            sim.advance(30.0 if n % 3 < 2 else 630.0)
+    finally:
+        bch.uninstall(client)
+    assert sum(1 for r in reads[1:] if r < 20_000) <= 2  # the 5m entry lost to the first pause
 
 
 def test_a_chat_on_a_1h_system_prompt_pays_1h_on_tails_only_for_the_messages_at_risk() -> None:

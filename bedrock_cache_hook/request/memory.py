@@ -10,7 +10,8 @@
   a shared document in the first message), is a stable anchor inside ``messages``.
 - anchors: per stable-prefix fingerprint (hash through the end of system, or tools), how
   often requests on it continue an earlier one, when it was last seen and the longest gap
-  between uses (for ``ttl="auto"``), and whether new anchors get reused at all.
+  between uses (for ``ttl="auto"``), whether new anchors get reused at all, and where a 1h
+  entry on it likely lives (a late turn reads that part whatever the tail asks).
 """
 
 from __future__ import annotations
@@ -177,15 +178,15 @@ class PrefixMemory:
         first_message: bool = False,
         boundaries: tuple[list[int], list[bytes], list[bytes]] | None = None,
         outer: bytes | None = None,
-        anchor_markers: Sequence[tuple[int, bool]] = (),
+        anchor_markers: Sequence[tuple[int, bool, bool]] = (),
     ) -> None:
         """Record one request: its anchor use, its tail and its earlier message boundaries
         (``boundaries``: their block indices, chain hashes, and the chain hash after each);
         ``outer``: the tools prefix in front of a system prompt (churn detection);
         ``hour_tail``: the tail's marker asked for 1h; ``first_message``: the request is a lone
         first message (whether such messages get continued is learnt across prefixes);
-        ``anchor_markers``: (block index, writes a 1h entry) of the request's markers inside
-        the stable prefix: a marker on its live 1h entry's block reads and refreshes it."""
+        ``anchor_markers``: (block index, asks for 1h, writes there) of the request's markers
+        inside the stable prefix, which keep track of its 1h entry."""
         with self._lock:
             if outer is not None:
                 stats = self._anchors.get(outer)
@@ -230,11 +231,15 @@ class PrefixMemory:
             self._trim()
 
 
-def _note_hour_entry(stats: AnchorStats, markers: Sequence[tuple[int, bool]], now: float) -> None:
-    """A marker on the live 1h entry's block reads it, which refreshes it for another hour;
-    a deeper one that writes at 1h makes a new one."""
+def _note_hour_entry(
+    stats: AnchorStats, markers: Sequence[tuple[int, bool, bool]], now: float
+) -> None:
+    """A 1h marker on the live 1h entry's block reads it (or, where that entry was only
+    believed in, writes it at 1h): either way an hour from now. A deeper 1h marker that
+    writes makes a new one. A 5m marker confirms nothing: the belief then lapses within the
+    hour instead of living on through entries that are really 5m."""
     live = stats.hour_entry(now)
-    for index, hour in markers:
-        if index == live or (hour and index > live):
+    for index, hour, writes in markers:
+        if hour and (index == live or (writes and index > live)):
             stats.hour_index, stats.hour_seen = index, now
             live = index

@@ -12,7 +12,7 @@ from .memory import PrefixMemory
 from .plan_types import Observations
 from .prefix import FIVE_MINUTES, ONE_HOUR, Prefix
 
-__all__ = ["boundaries", "boundary_hashes", "observe", "outer_hash"]
+__all__ = ["boundaries", "boundary_hashes", "observe", "outer_hash", "stable_end"]
 
 
 def boundaries(prefix: Prefix) -> list[int]:
@@ -29,6 +29,12 @@ def boundaries(prefix: Prefix) -> list[int]:
         i -= 1
     inner.reverse()
     return inner + list(ends[:-1])
+
+
+def stable_end(prefix: Prefix) -> int:
+    """The last block of the stable prefix (tools and system), -1 when there is none."""
+    last = prefix.last
+    return max(last.get("tools", -1), last.get("system", -1))
 
 
 def outer_hash(prefix: Prefix) -> bytes | None:
@@ -55,8 +61,7 @@ def observe(
     longest_ttl: float,
     bounds: tuple[list[int], list[bytes], list[bytes]],
 ) -> tuple[Observations, bytes | None]:
-    last = prefix.last
-    stable = max(last.get("tools", -1), last.get("system", -1))
+    stable = stable_end(prefix)
     anchor = prefix.chain[stable] if stable >= 0 else None
     outer = outer_hash(prefix)
     outer_stats = memory.anchor(outer)

@@ -151,7 +151,8 @@ def auto_ttls(
       a live 1h entry this request reads already keeps (an earlier turn's 1h tail, or the
       stable prefix's own 1h entry: a late turn reads those whatever this tail asks).
 
-    The ``k`` with the best total gets 1h (none when no total is positive)."""
+    The ``k`` with the best total gets 1h (none when no total is positive); the markers on
+    what the stable prefix's 1h entry is believed to hold keep 1h whatever the total."""
     read, five, hour, _ = _ratios(prices)
     anchor = obs.anchor
     p_anchor = late_share(anchor, obs.gap)
@@ -185,6 +186,11 @@ def auto_ttls(
         if total > best:
             best_k, best = k, total
         previous = after
+    # what the stable prefix's 1h entry is believed to hold keeps 1h: free where it is read
+    # (a read keeps the entry's TTL), and where the belief was wrong it makes it true
+    held = anchor.hour_entry(obs.now) if anchor is not None and obs.now is not None else -1
+    kept = sum(1 for marker in ordered if marker.after <= held)
+    best_k = max(best_k, kept)
     out = []
     for i, marker in enumerate(ordered):
         ttl = "1h" if i < best_k else None

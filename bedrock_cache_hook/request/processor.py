@@ -25,7 +25,7 @@ from .calibration import TokenCalibration
 from .findings import Finding, finding
 from .healing import Added, Rejections
 from .memory import PrefixMemory
-from .observe import boundary_hashes, observe, outer_hash
+from .observe import boundary_hashes, observe, outer_hash, stable_end
 from .planner import FIVE_MINUTES, ONE_HOUR, Policy, plan
 from .prefix import Block, Prefix
 
@@ -267,15 +267,14 @@ class RequestProcessor:
             logger.warning("cache audit: %s (model %s)", item, model_id)
 
 
-def _anchor_markers(prefix: Prefix, read_through: int | None) -> list[tuple[int, bool]]:
-    """(block, writes a 1h entry there) of the markers inside the stable prefix (tools and
-    system). A 1h marker on a block a live entry already holds reads that entry, which keeps
-    its own TTL: only one past what is read writes at 1h."""
-    last = prefix.last
-    stable = max(last.get("tools", -1), last.get("system", -1))
+def _anchor_markers(prefix: Prefix, read_through: int | None) -> list[tuple[int, bool, bool]]:
+    """(block, asks for 1h, writes there) of the markers inside the stable prefix (tools and
+    system). A marker on a block a live entry already holds reads that entry, which keeps
+    its own TTL: only one past what is read writes."""
+    stable = stable_end(prefix)
     read_to = -1 if read_through is None else read_through
     return [
-        (m.after, m.ttl == "1h" and m.after > read_to)
+        (m.after, m.ttl == "1h", m.after > read_to)
         for m in prefix.markers
         if 0 <= m.after <= stable
     ]
