@@ -223,7 +223,7 @@ def _prefix_findings(prefix: Prefix, spec: ModelSpec, tools_key: str) -> list[Fi
                 "dynamic-prefix", f"a {block.dynamic}-like value before the first marker", where
             )
         )
-    stable_end = max(prefix.last.get("tools", -1), prefix.last.get("system", -1))
+    stable_end = prefix.stable_end()
     if (
         stable_end >= 0
         and prefix.tokens_through(stable_end) >= spec.min_tokens

@@ -12,7 +12,7 @@ from .memory import PrefixMemory
 from .plan_types import Observations
 from .prefix import FIVE_MINUTES, ONE_HOUR, Prefix
 
-__all__ = ["boundaries", "boundary_hashes", "observe", "outer_hash", "stable_end"]
+__all__ = ["boundaries", "boundary_hashes", "observe", "outer_hash"]
 
 
 def boundaries(prefix: Prefix) -> list[int]:
@@ -29,12 +29,6 @@ def boundaries(prefix: Prefix) -> list[int]:
         i -= 1
     inner.reverse()
     return inner + list(ends[:-1])
-
-
-def stable_end(prefix: Prefix) -> int:
-    """The last block of the stable prefix (tools and system), -1 when there is none."""
-    last = prefix.last
-    return max(last.get("tools", -1), last.get("system", -1))
 
 
 def outer_hash(prefix: Prefix) -> bytes | None:
@@ -61,7 +55,7 @@ def observe(
     longest_ttl: float,
     bounds: tuple[list[int], list[bytes], list[bytes]],
 ) -> tuple[Observations, bytes | None]:
-    stable = stable_end(prefix)
+    stable = prefix.stable_end()
     anchor = prefix.chain[stable] if stable >= 0 else None
     outer = outer_hash(prefix)
     outer_stats = memory.anchor(outer)
@@ -79,8 +73,8 @@ def observe(
     elif stats is not None and stats.requests:
         if now - stats.last_seen < FIVE_MINUTES:
             read_through = stable
-        elif stats.hour_entry(now) >= 0:  # a pause: the stable prefix's 1h entry outlives it
-            read_through = stats.hour_entry(now)
+        elif (held := stats.hour_entry(now)) >= 0:  # a pause: its 1h entry outlives it
+            read_through = held
     observations = Observations(
         previous_tail=previous,
         anchor=stats,

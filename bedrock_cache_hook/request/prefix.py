@@ -143,11 +143,15 @@ class Prefix:
         blocks = self.blocks
         return any(blocks[i].role == "assistant" for i in range(first, len(blocks)))
 
+    def stable_end(self) -> int:
+        """Index of the last block of the stable prefix (tools and system), -1 if none."""
+        return max(self.last.get("tools", -1), self.last.get("system", -1))
+
     def first_message_block(self) -> int | None:
         """Index of the first block of the messages (they follow tools and system)."""
         if "messages" not in self.last:
             return None
-        return max(self.last.get("tools", -1), self.last.get("system", -1)) + 1
+        return self.stable_end() + 1
 
 
 def build(

@@ -120,13 +120,20 @@ _RATIOS: dict[int, tuple[Prices | None, tuple[float, float, float, float]]] = {}
 _RATIOS_KEPT = 256
 
 
-def _protected_through(prefix: Prefix, obs: Observations) -> int:
+def _held_for_the_hour(obs: Observations) -> int:
+    """The block the stable prefix's 1h entry is believed to end at, while it lives; -1."""
+    if obs.anchor is None or obs.now is None:
+        return -1
+    return obs.anchor.hour_entry(obs.now)
+
+
+def _protected_through(prefix: Prefix, obs: Observations, held: int) -> int:
     """Tokens this request's prefix holds in a 1h entry that it reads and so keeps alive (an
-    earlier turn's 1h tail, the stable prefix's 1h anchor): a late next turn reads them
-    whatever this request marks."""
+    earlier turn's 1h tail, the stable prefix's 1h entry ending at ``held``): a late next
+    turn reads them whatever this request marks."""
     if obs.now is None:
         return 0
-    deepest = obs.anchor.hour_entry(obs.now) if obs.anchor is not None else -1
+    deepest = held
     previous = obs.previous_tail
     if previous is not None and previous.hour and obs.now - previous.seen < ONE_HOUR:
         deepest = max(deepest, previous.index)
@@ -159,7 +166,8 @@ def auto_ttls(
     p_conversation = conversation_late_share(anchor, obs.previous_tail, obs.now)
     own_uses = p_anchor * (max(anchor.requests, 1) if anchor is not None else 1)
     read_to = obs.read_through if obs.read_through is not None else -1
-    protected = _protected_through(prefix, obs)
+    held = _held_for_the_hour(obs)
+    protected = _protected_through(prefix, obs, held)
     ordered = sorted(planned, key=_AFTER)
     gain, premium = five - read, hour - five
     tokens = prefix.tokens_through
@@ -188,7 +196,6 @@ def auto_ttls(
         previous = after
     # what the stable prefix's 1h entry is believed to hold keeps 1h: free where it is read
     # (a read keeps the entry's TTL), and where the belief was wrong it makes it true
-    held = anchor.hour_entry(obs.now) if anchor is not None and obs.now is not None else -1
     kept = sum(1 for marker in ordered if marker.after <= held)
     best_k = max(best_k, kept)
     out = []

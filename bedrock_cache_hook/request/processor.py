@@ -25,7 +25,7 @@ from .calibration import TokenCalibration
 from .findings import Finding, finding
 from .healing import Added, Rejections
 from .memory import PrefixMemory
-from .observe import boundary_hashes, observe, outer_hash, stable_end
+from .observe import boundary_hashes, observe, outer_hash
 from .planner import FIVE_MINUTES, ONE_HOUR, Policy, plan
 from .prefix import Block, Prefix
 
@@ -271,7 +271,7 @@ def _anchor_markers(prefix: Prefix, read_through: int | None) -> list[tuple[int,
     """(block, asks for 1h, writes there) of the markers inside the stable prefix (tools and
     system). A marker on a block a live entry already holds reads that entry, which keeps
     its own TTL: only one past what is read writes."""
-    stable = stable_end(prefix)
+    stable = prefix.stable_end()
     read_to = -1 if read_through is None else read_through
     return [
         (m.after, m.ttl == "1h", m.after > read_to)
